@@ -108,6 +108,10 @@ class Paths:
         return self.state / "uw_usage_state.json"
 
     @property
+    def uw_usage_lock(self) -> Path:
+        return self.state / "uw_usage_state.lock"
+
+    @property
     def uw_cache_dir(self) -> Path:
         return self.state / "uw_cache"
 

@@ -56,6 +56,24 @@ class Settings(BaseSettings):
 
     uw_api_key: SecretStr | None = Field(default=None, validation_alias=_env("UW_API_KEY", "STOCKBOT_UW_API_KEY"))
     uw_base_url: str = Field(default="https://api.unusualwhales.com", validation_alias=_env("UW_BASE_URL", "STOCKBOT_UW_BASE_URL"))
+    # UW data plane (contract 4.5, 4.8, 4.9): quota, timeouts, daemon pacing
+    uw_per_minute_limit: int = Field(default=500, ge=1, description="UW requests per minute for the key")
+    uw_daily_budget: int = Field(default=80_000, ge=1, description="UW requests per day for the key")
+    uw_daemon_reserve: int = Field(default=20_000, ge=0, description="budget only the daemon may use")
+    uw_daemon_budget_share: float = Field(default=0.85, gt=0, le=1, description="budget share the daemon plans")
+    uw_minute_headroom: float = Field(default=0.9, gt=0, le=1, description="per-minute share the daemon plans")
+    uw_connect_timeout_s: float = Field(default=5.0, gt=0)
+    uw_read_timeout_s: float = Field(default=20.0, gt=0)
+    uw_max_retries: int = Field(default=2, ge=0, le=10)
+    uw_backoff_base_s: float = Field(default=0.5, ge=0)
+    uw_max_wait_s: float = Field(default=10.0, ge=0, description="longest a call waits for a rate-limit slot")
+    uw_cycle_s: float = Field(default=15.0, gt=0, description="daemon cache write interval (clock seconds)")
+    uw_offhours_slowdown: float = Field(default=3.0, ge=1, description="poll interval factor outside market hours")
+    uw_offhours_max_rpm: float = Field(default=30.0, gt=0, description="daemon request rate cap outside market hours")
+    uw_default_core: str = Field(
+        default="SPY,QQQ,IWM,AAPL,MSFT,NVDA,AMZN,META,GOOGL,TSLA,AMD,AVGO,NFLX,JPM,BAC,XOM,COIN,PLTR,SMCI,MU",
+        description="symbols polled when both universe files are empty or missing",
+    )
     alpaca_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ALPACA_API_KEY", "STOCKBOT_ALPACA_API_KEY"))
     alpaca_secret_key: SecretStr | None = Field(
         default=None, validation_alias=_env("ALPACA_SECRET_KEY", "STOCKBOT_ALPACA_SECRET_KEY")
