@@ -6,7 +6,7 @@ Secrets are `SecretStr` so a stray `repr()` or log line cannot leak them.
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
@@ -17,7 +17,7 @@ from src.core.errors import ConfigError
 LIVE_CONFIRMATION = "I_UNDERSTAND_THIS_TRADES_REAL_MONEY"
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     sim = "sim"
     paper = "paper"
     live = "live"

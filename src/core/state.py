@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -27,7 +27,7 @@ from src.core.paths import Paths
 M = TypeVar("M", bound=BaseModel)
 
 
-class LoadStatus(str, Enum):
+class LoadStatus(StrEnum):
     ok = "ok"
     missing = "missing"
     corrupt = "corrupt"

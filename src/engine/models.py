@@ -42,3 +42,17 @@ class RunLine(BaseModel):
     market_open: bool | None = None
     cache_events: list[str] = Field(default_factory=list)
     counters: dict[str, Any] = Field(default_factory=dict)
+
+
+class SupervisorState(BaseModel):
+    """state/supervisor_state.json: written by the supervisor, read by scripts/status.py."""
+
+    pid: int | None = None
+    started_at: float | None = None
+    updated_at: float | None = None
+    engine_pid: int | None = None
+    engine_started_at: float | None = None
+    restarts: int = 0
+    last_exit: str | None = None
+    backoff_s: float = 0.0
+    stopping: bool = False
