@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     events_max_bytes: int = Field(default=20_000_000, ge=10_000)
     events_backups: int = Field(default=5, ge=1)
 
+    # job plane (src/jobs): retries, timeouts, schedule tick, worker heartbeat, test isolation
+    job_retries: int = Field(default=2, ge=0, le=10, description="retries of a failed RQ job before job_failed")
+    job_retry_interval_s: int = Field(default=60, ge=0, description="first retry delay; doubles per retry")
+    job_timeout_s: int = Field(default=1800, ge=1, description="RQ job timeout")
+    schedule_tick_s: int = Field(default=60, ge=1, description="how often rq cron checks the day's plan")
+    worker_ttl_s: int = Field(default=60, ge=15, description="RQ worker heartbeat TTL")
+    jobs_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$", description="prefix of queue names and job ids")
+    job_overrides: dict[str, str] = Field(default_factory=dict, description="job name -> 'module:function' body (dev/test)")
+
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias=_env("REDIS_URL", "STOCKBOT_REDIS_URL"))
     composite_version: str = Field(default="v1", validation_alias=_env("COMPOSITE_VERSION", "STOCKBOT_COMPOSITE_VERSION"))
 
