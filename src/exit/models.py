@@ -72,10 +72,9 @@ class ExitScoreConfig(_Strict):
     score_floor: float = Field(default=0.5, gt=0)
     # regime shift: changed but neither adverse nor favourable
     regime_change_neutral: float = Field(default=0.5, ge=0, le=1)
-    bullish_regimes: list[str] = Field(default_factory=lambda: ["risk_on", "bull", "bullish", "trending_up"])
-    bearish_regimes: list[str] = Field(
-        default_factory=lambda: ["risk_off", "bear", "bearish", "trending_down", "panic", "crash"]
-    )
+    # regime labels of src/intel/regime_detector.py (risk_on, risk_off, high_volatility, trend, chop, neutral)
+    bullish_regimes: list[str] = Field(default_factory=lambda: ["risk_on"])
+    bearish_regimes: list[str] = Field(default_factory=lambda: ["risk_off"])
     thesis_flag_weights: dict[str, float] = Field(
         default_factory=lambda: {"direction_flip": 0.30, "below_entry_threshold": 0.15}
     )
@@ -136,7 +135,9 @@ class ExitV2Config(_Strict):
         default_factory=lambda: {
             "risk_on": RegimeAdjust(target_mult=1.2, stop_mult=1.0),
             "risk_off": RegimeAdjust(target_mult=0.8, stop_mult=0.8),
-            "high_vol": RegimeAdjust(target_mult=1.3, stop_mult=1.3),
+            "high_volatility": RegimeAdjust(target_mult=1.3, stop_mult=1.3),
+            "trend": RegimeAdjust(target_mult=1.2, stop_mult=1.1),
+            "chop": RegimeAdjust(target_mult=0.8, stop_mult=0.9),
             "neutral": RegimeAdjust(),
         }
     )
@@ -150,10 +151,10 @@ class ExitV2Config(_Strict):
 
 def load_exit_config(path: Path | None = None) -> ExitV2Config:
     """Read and validate config/exit_v2.json; a missing file means the defaults."""
-    return _load_config(path or EXIT_CONFIG_PATH, ExitV2Config)
+    return load_config_file(path or EXIT_CONFIG_PATH, ExitV2Config)
 
 
-def _load_config(path: Path, model: type[BaseModel]) -> Any:
+def load_config_file(path: Path, model: type[BaseModel]) -> Any:
     path = Path(path)
     if not path.exists():
         return model()
