@@ -43,7 +43,7 @@ def test_2_1_each_step_failure_degrades_and_next_step_runs(home, read_events):
     assert {"reconcile", "score", "exits", "entries", "displacement", "attribution"} <= set(names)
     for target in names:
         ran = []
-        steps = [Step(n, _boom if n == target else (lambda ctx, n=n: ran.append(n))) for n in names]
+        steps = [Step(n, _boom if n == target else (lambda ctx, n=n, ran=ran: ran.append(n))) for n in names]
         eng = _engine(home, steps)
         result = eng.run_once()
         assert result.engine_status == "degraded"
