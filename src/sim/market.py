@@ -227,6 +227,11 @@ class MarketModel:
         self._profiles = lru_cache(maxsize=16384)(self._profile)
         self._market_alerts = lru_cache(maxsize=16)(self._all_alerts)
 
+    @staticmethod
+    def shared(seed: int = 7, universe_size: int = 600) -> MarketModel:
+        """One model per (seed, size) per process: it is pure, so simulators can share its caches."""
+        return _shared_model(seed, universe_size)
+
     # ----- universe and profiles -------------------------------------------------------
     def _build_universe(self, size: int) -> tuple[str, ...]:
         names = [row[0] for row in _NAMED]
@@ -436,3 +441,8 @@ class MarketModel:
             return []
         prints = self._prints(symbol.upper(), s.day)
         return list(prints[: bisect_right([d.ts for d in prints], ts)])
+
+
+@lru_cache(maxsize=8)
+def _shared_model(seed: int, universe_size: int) -> MarketModel:
+    return MarketModel(seed, universe_size)

@@ -209,7 +209,7 @@ def create_app(seed: int = 7, clock: Clock | None = None, per_minute_limit: int 
                daily_limit: int = 80000, require_key: bool = True) -> Flask:
     """Build the simulator app; serve it with werkzeug's make_server(host, port, app, threaded=True)."""
     clock = clock or RealClock()
-    model = MarketModel(seed)
+    model = MarketModel.shared(seed)
     state = SimState(per_minute_limit, daily_limit)
     app = Flask("uw_sim")
     app.config["SIM_STATE"] = state
