@@ -193,6 +193,11 @@ class Paths:
     def exit_intel_pnl_summary(self) -> Path:
         return self.state / "exit_intel_pnl_summary.json"
 
+    # market simulator (sim mode only): the fake broker's books, outside state/ on purpose
+    @property
+    def sim_alpaca_ledger(self) -> Path:
+        return self.root / "sim" / "alpaca_ledger.json"
+
     # dated outputs
     def report(self, name: str, day: str) -> Path:
         """reports/<NAME>_<YYYY-MM-DD>.md, e.g. report('UW_INTEL_PNL', '2026-11-27')."""
