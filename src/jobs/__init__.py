@@ -1,0 +1,1 @@
+"""The RQ job plane: registry, de-duplicated enqueue, runner, schedule and its tick."""
