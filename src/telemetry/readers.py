@@ -1,0 +1,294 @@
+"""Streaming readers that turn the day's logs into small typed records.
+
+Logs are written by other subsystems and may be torn, partial or from an older schema, so
+every field is read with `.get()` and coerced; a line that cannot become a record is counted,
+never raised. Records are plain slotted dataclasses: at a million lines, pydantic validation
+per line would cost more than the whole rest of the bundle.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from src.core.clock import NY, MarketCalendar
+from src.core.jsonio import JsonlStats, iter_jsonl
+
+R = TypeVar("R")
+SKIP: Any = object()  # a parse result meaning "valid line, not wanted for this day"
+
+
+@dataclass
+class ReadStats:
+    """Per-input counters reported in the manifest: lines seen, torn lines, unusable objects."""
+
+    path: str
+    exists: bool = False
+    lines: int = 0
+    skipped: int = 0
+    unusable: int = 0
+    in_day: int = 0
+
+
+# ---------------------------------------------------------------- coercion
+def to_float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        f = float(value)
+    elif isinstance(value, str):
+        try:
+            f = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def parse_ts(value: Any) -> float | None:
+    """Epoch seconds from an ISO-8601 string (naive = UTC) or an epoch number (s or ms)."""
+    if isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.timestamp()
+    f = to_float(value)
+    if f is None or f <= 0:
+        return None
+    return f / 1000.0 if f > 1e12 else f
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def norm_side(value: Any) -> str:
+    s = str(value or "").lower()
+    if s in ("long", "buy", "bullish"):
+        return "long"
+    if s in ("short", "sell", "sell_short", "bearish"):
+        return "short"
+    return "unknown"
+
+
+def numeric_dict(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, float] = {}
+    for k, v in value.items():
+        f = to_float(v)
+        if f is not None:
+            out[str(k)] = f
+    return out
+
+
+# ---------------------------------------------------------------- the day
+@dataclass(frozen=True)
+class DayWindow:
+    """The NY trading date as a UTC epoch range, plus the close that ends the PnL windows."""
+
+    day: str
+    start: float
+    end: float
+    close: float
+
+    @classmethod
+    def for_day(cls, day: str, calendar: MarketCalendar | None = None) -> DayWindow:
+        d = date.fromisoformat(day)
+        start = datetime(d.year, d.month, d.day, tzinfo=NY)
+        end = start + timedelta(days=1)
+        close = datetime(d.year, d.month, d.day, 16, 0, tzinfo=NY)
+        try:
+            session = (calendar or MarketCalendar()).session(d)
+            if session is not None:
+                close = session.close
+        except Exception:  # noqa: BLE001 - the calendar is a refinement, 16:00 NY is the fallback
+            pass
+        return cls(day, start.timestamp(), end.timestamp(), close.timestamp())
+
+    def contains(self, ts: float | None) -> bool:
+        return ts is not None and self.start <= ts < self.end
+
+
+# ---------------------------------------------------------------- records
+@dataclass(slots=True)
+class Trade:
+    trade_id: str
+    symbol: str
+    side: str
+    source: str
+    entry_ts: float | None
+    exit_ts: float | None
+    entry_price: float | None
+    exit_price: float | None
+    size: float | None
+    pnl: float
+    signals: tuple[str, ...]
+    features: dict[str, float]
+    regime: str
+    sector: str
+    score_at_entry: float | None
+    exit_reason: str
+
+
+@dataclass(slots=True)
+class Entry:
+    """An entry decision: a v1 attribution line or a v2 shadow decision."""
+
+    ts: float
+    symbol: str
+    side: str
+    score: float | None
+    price: float | None
+    components: dict[str, float]
+    action: str = "entry"
+    v1_score: float | None = None
+    regime: str = ""
+    family: str = ""
+
+
+@dataclass(slots=True)
+class ExitRecord:
+    ts: float | None
+    symbol: str
+    exit_reason: str
+    pnl: float | None
+    replacement_candidate: str | None
+    replacement_reasoning: Any
+    keys: frozenset[str] = field(default_factory=frozenset)
+    component_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+def _source(row: dict[str, Any]) -> str:
+    src = str(row.get("source") or "").lower()
+    if src in ("live", "shadow"):
+        return src
+    if row.get("is_shadow") is True:
+        return "shadow"
+    if row.get("is_live") is True:
+        return "live"
+    return "unknown"
+
+
+def parse_trade(row: dict[str, Any]) -> Trade | None:
+    symbol = row.get("symbol")
+    if not isinstance(symbol, str) or not symbol:
+        return None
+    side = norm_side(row.get("side"))
+    entry_price, exit_price, size = to_float(row.get("entry_price")), to_float(row.get("exit_price")), to_float(row.get("size"))
+    pnl = to_float(row.get("realized_pnl_usd"))
+    if pnl is None:
+        if None in (entry_price, exit_price, size) or side == "unknown":
+            return None
+        pnl = (exit_price - entry_price) * size * (1.0 if side == "long" else -1.0)  # type: ignore[operator]
+    sig = row.get("signals")
+    signals = tuple(sorted({str(s) for s in sig if isinstance(s, (str, int))})) if isinstance(sig, list) else ()
+    regime_snap = row.get("regime_snapshot")
+    regime = str(regime_snap.get("regime") or "unknown") if isinstance(regime_snap, dict) else "unknown"
+    sector = row.get("sector")
+    if not isinstance(sector, str) or not sector:
+        sector = str(regime_snap.get("sector") or "unknown") if isinstance(regime_snap, dict) else "unknown"
+    return Trade(
+        trade_id=str(row.get("trade_id") or ""),
+        symbol=symbol.upper(),
+        side=side,
+        source=_source(row),
+        entry_ts=parse_ts(row.get("entry_ts")),
+        exit_ts=parse_ts(row.get("exit_ts")),
+        entry_price=entry_price,
+        exit_price=exit_price,
+        size=size,
+        pnl=pnl,
+        signals=signals,
+        features=numeric_dict(row.get("feature_snapshot")),
+        regime=regime,
+        sector=sector,
+        score_at_entry=to_float(row.get("score_at_entry")),
+        exit_reason=str(row.get("exit_reason") or ""),
+    )
+
+
+def parse_v1_entry(row: dict[str, Any]) -> Entry | None:
+    ts, symbol = parse_ts(row.get("ts")), row.get("symbol")
+    if ts is None or not isinstance(symbol, str) or not symbol:
+        return None
+    return Entry(ts, symbol.upper(), norm_side(row.get("side")), to_float(row.get("score")),
+                 to_float(row.get("price")), numeric_dict(row.get("components")))
+
+
+def parse_shadow_decision(row: dict[str, Any]) -> Entry | None:
+    ts, symbol = parse_ts(row.get("ts")), row.get("symbol")
+    if ts is None or not isinstance(symbol, str) or not symbol:
+        return None
+    return Entry(ts, symbol.upper(), norm_side(row.get("side")), to_float(row.get("v2_score")),
+                 to_float(row.get("price")), numeric_dict(row.get("components")),
+                 action=str(row.get("action") or "unknown").lower(), v1_score=to_float(row.get("v1_score")),
+                 regime=str(row.get("regime") or ""))
+
+
+def parse_exit_attribution(row: dict[str, Any]) -> ExitRecord:
+    ts = None
+    for key in ("exit_ts", "ts", "timestamp", "exit_time"):
+        ts = parse_ts(row.get(key))
+        if ts is not None:
+            break
+    comps = row.get("v2_exit_components")
+    cand = row.get("replacement_candidate")
+    return ExitRecord(
+        ts=ts,
+        symbol=str(row.get("symbol") or "").upper(),
+        exit_reason=str(row.get("exit_reason") or ""),
+        pnl=to_float(row.get("pnl")),
+        replacement_candidate=str(cand).upper() if isinstance(cand, str) and cand else None,
+        replacement_reasoning=row.get("replacement_reasoning"),
+        keys=frozenset(k for k, v in row.items() if v is not None),
+        component_keys=frozenset(k for k, v in comps.items() if v is not None) if isinstance(comps, dict) else frozenset(),
+    )
+
+
+# ---------------------------------------------------------------- streaming
+def _progress(it: Iterable[R], desc: str) -> Iterable[R]:
+    """A tqdm bar only for a human at a terminal; pipes and CI get the bare iterator."""
+    try:
+        if not sys.stderr.isatty():
+            return it
+    except (AttributeError, ValueError):
+        return it
+    from tqdm import tqdm
+
+    return tqdm(it, desc=desc, unit=" lines", mininterval=0.5, leave=False)
+
+
+def stream(path: Path, parse: Callable[[dict[str, Any]], R | None], stats: ReadStats) -> Iterator[R]:
+    """Typed records from a JSONL log, line by line, updating stats as it goes."""
+    path = Path(path)
+    stats.exists = path.is_file()
+    if not stats.exists:
+        return
+    js = JsonlStats()
+    try:
+        for row in _progress(iter_jsonl(path, js), path.name):
+            try:
+                rec = parse(row)
+            except Exception:  # noqa: BLE001 - one odd line must not end the bundle
+                rec = None
+            if rec is None:
+                stats.unusable += 1
+                continue
+            if rec is SKIP:
+                continue
+            stats.in_day += 1
+            yield rec
+    finally:
+        stats.lines, stats.skipped = js.lines, js.skipped
