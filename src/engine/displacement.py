@@ -1,0 +1,74 @@
+"""Displacement: at the position cap, swap the weakest eligible position for a stronger candidate.
+
+Pure planning. Each plan closes exactly one position and opens at most one candidate, so a
+plan can never increase the number of positions (a hypothesis property). A position is
+eligible only after the minimum hold time, so a fresh entry is not churned away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from src.engine.config import StrategyV1Config
+
+
+@dataclass(frozen=True)
+class Held:
+    symbol: str
+    score: float  # the position's *current* score (0 when its symbol no longer scores)
+    held_minutes: float
+
+
+@dataclass(frozen=True)
+class Offer:
+    symbol: str
+    score: float
+    side: str
+
+
+@dataclass(frozen=True)
+class DisplacementPlan:
+    close_symbol: str
+    close_score: float
+    open_symbol: str
+    open_score: float
+    open_side: str
+    margin: float
+    reasoning: str
+
+
+def plan_displacements(
+    held: list[Held], offers: list[Offer], cfg: StrategyV1Config, max_positions: int | None = None
+) -> list[DisplacementPlan]:
+    d = cfg.displacement
+    cap = cfg.risk.max_positions if max_positions is None else max_positions
+    if not d.enabled or d.max_per_cycle <= 0 or len(held) < cap:
+        return []
+    held_syms = {h.symbol for h in held}
+    eligible = sorted((h for h in held if h.held_minutes >= d.min_hold_minutes), key=lambda h: (h.score, h.symbol))
+    ranked = sorted((o for o in offers if o.symbol not in held_syms), key=lambda o: (-o.score, o.symbol))
+    plans: list[DisplacementPlan] = []
+    used: set[str] = set()
+    for weakest, offer in zip(eligible, ranked, strict=False):
+        if len(plans) >= d.max_per_cycle or offer.symbol in used:
+            break
+        margin = offer.score - weakest.score
+        if margin < d.min_score_margin:
+            break  # offers are descending and positions ascending: no later pair can qualify
+        used.add(offer.symbol)
+        plans.append(
+            DisplacementPlan(
+                close_symbol=weakest.symbol,
+                close_score=weakest.score,
+                open_symbol=offer.symbol,
+                open_score=offer.score,
+                open_side=offer.side,
+                margin=round(margin, 6),
+                reasoning=(
+                    f"book full ({len(held)}/{cap}); {offer.symbol} score {offer.score:.3f} beats weakest "
+                    f"{weakest.symbol} score {weakest.score:.3f} by {margin:.3f} >= {d.min_score_margin}; "
+                    f"{weakest.symbol} held {weakest.held_minutes:.1f} min >= {d.min_hold_minutes}"
+                ),
+            )
+        )
+    return plans
