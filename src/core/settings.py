@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     alpaca_base_url: str | None = Field(default=None, validation_alias=_env("ALPACA_BASE_URL", "STOCKBOT_ALPACA_BASE_URL"))
     sim_host: str = "127.0.0.1"
     sim_port: int = Field(default=8765, ge=1, le=65535)
+    shadow_enabled: bool = Field(default=True, description="run the v2 shadow trader step (never places orders)")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
