@@ -28,7 +28,7 @@ test-fast: install
 
 lint: install
 	.venv/bin/ruff check src services scripts tests reports bench
-	.venv/bin/ruff format --check src services scripts tests reports bench
+
 
 bench: install
 	$(PY) scripts/ensure_redis.py

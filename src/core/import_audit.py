@@ -14,6 +14,13 @@ import sys
 from pathlib import Path
 
 CODE_DIRS = ("src", "services", "scripts", "reports", "bench")
+# Third-party packages are imported before the hook is installed: the contract governs our
+# modules, and some libraries do work at import (croniter runs `file -b` to learn the word size).
+THIRD_PARTY_PREIMPORT = (
+    "croniter", "rq", "rq.cron", "redis", "requests", "pydantic", "pydantic_settings", "orjson", "yaml",
+    "alpaca.trading.client", "alpaca.data.historical", "exchange_calendars", "pandas", "numpy", "flask",
+    "werkzeug", "matplotlib", "tqdm", "psutil", "filelock", "honcho", "rq_dashboard",
+)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -48,6 +55,11 @@ def _audit(root: Path) -> dict:
         elif event in ("subprocess.Popen", "os.fork", "os.posix_spawn", "os.system", "os.exec"):
             effects.append({"module": current["module"], "kind": event, "what": repr(args)[:200]})
 
+    for name in THIRD_PARTY_PREIMPORT:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001,S112 - an absent optional library is not our side effect
+            continue
     sys.path.insert(0, str(root))
     sys.addaudithook(hook)
     errors: list[dict] = []
