@@ -21,7 +21,7 @@ from src.intel.attribution import append_attribution, attribution_record
 from src.intel.models import INTEL_SCHEMA_VERSION, IntelFile, SymbolIntel
 from src.intel.regime_detector import REGIME_MAX_AGE_S, RegimeState, load_regime, regime_multiplier
 from src.intel.sector_intel import SectorProfiles, load_sector_profiles, resolve_sector
-from src.intel.values import age_seconds, clamp, num
+from src.intel.values import age_seconds, clamp, iso, num
 from src.uw.universe import UniverseFile
 
 COMPOSITE_VERSION = "v2"
@@ -178,9 +178,11 @@ def _compute(symbol: str, v1: Any, inputs: IntelInputs) -> dict[str, Any]:
     sym = str(symbol or "").strip().upper()
     v1_score, direction, comps = _v1_fields(v1)
     d = 1 if direction == "long" else -1 if direction == "short" else 0
-    sector = resolve_sector(sym, inputs.profiles)
-    regime = inputs.regime if inputs.usable("regime_state") else RegimeState(flags=["regime_unusable"])
     pre = inputs.premarket.symbols.get(sym) if inputs.premarket else None
+    entry = next((e for e in inputs.universe.symbols if e.symbol == sym), None) if inputs.universe else None
+    hint = (pre.sector if pre else None) or ((entry.model_extra or {}).get("sector") if entry else None)
+    sector = resolve_sector(sym, inputs.profiles, hint=hint)
+    regime = inputs.regime if inputs.usable("regime_state") else RegimeState(flags=["regime_unusable"])
     post = inputs.postmarket.symbols.get(sym) if inputs.postmarket else None
     market = inputs.premarket.market if inputs.premarket else (inputs.postmarket.market if inputs.postmarket else None)
     tide = market.market_tide if market else None
@@ -196,9 +198,7 @@ def _compute(symbol: str, v1: Any, inputs: IntelInputs) -> dict[str, Any]:
         flags.append("symbol_not_in_premarket_intel")
     flags += [f"{n}_{i.status}" for n, i in inputs.info.items() if i.status != "ok"]
     flags += [f for f in regime.flags if f.startswith("regime_")]
-    rank = None
-    if inputs.universe:
-        rank = next((e.rank for e in inputs.universe.symbols if e.symbol == sym), None)
+    rank = entry.rank if entry else None
     return {
         "symbol": sym,
         "score": score,
@@ -246,7 +246,8 @@ def compute_composite_v2(symbol: str, v1: Any, inputs: IntelInputs, *, attribute
     target = paths or inputs.paths
     if attribute and target is not None:
         try:
-            append_attribution(target, [attribution_record(result, result["v2_metadata"].get("v1_score", 0.0))])
+            ts = iso(inputs.loaded_at) if inputs.loaded_at else None  # the scoring clock, so sim days line up
+            append_attribution(target, [attribution_record(result, result["v2_metadata"].get("v1_score", 0.0), ts)])
         except Exception:  # noqa: BLE001 - append_attribution already evented; scoring goes on
             pass
     return result

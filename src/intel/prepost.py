@@ -56,15 +56,16 @@ KIND_FAMILIES = {
 }
 
 
-def universe_symbols(paths: Paths) -> list[str]:
-    """Core first (always watched), then daily by rank; read without healing other jobs' files."""
-    out: list[str] = []
+def universe_symbols(paths: Paths) -> dict[str, str | None]:
+    """Core first (always watched), then daily by rank, each with its UW sector hint (if any);
+    read without healing other jobs' files."""
+    out: dict[str, str | None] = {}
     for p in (paths.core_universe, paths.daily_universe):
         uf = inspect_state(p, UniverseFile).value
         for e in uf.symbols if uf else []:
             s = str(e.symbol).strip().upper()
-            if s and s not in out:
-                out.append(s)
+            if s and (s not in out or out[s] is None):
+                out[s] = (e.model_extra or {}).get("sector")
     return out
 
 
@@ -120,18 +121,17 @@ def collect_symbol(fetcher: IntelFetcher, symbol: str, families: tuple[str, ...]
 def collect_intel(kind: str, day: str, paths: Paths, fetcher: IntelFetcher, now: datetime,
                   max_symbols: int | None = None) -> IntelFile:
     profiles = load_sector_profiles()
-    symbols = universe_symbols(paths)
-    if max_symbols is not None:
-        symbols = symbols[:max_symbols]
+    hints = universe_symbols(paths)
+    symbols = list(hints)[:max_symbols] if max_symbols is not None else list(hints)
     out = IntelFile(kind=kind, day=day, generated_at=iso(now), universe=symbols)
     out.market = collect_market(fetcher, now, uw_sectors(profiles))
     families = KIND_FAMILIES[kind]
     for sym in symbols:
         if fetcher.exhausted:
-            out.symbols[sym] = SymbolIntel(symbol=sym, sector=resolve_sector(sym, profiles).name,
+            out.symbols[sym] = SymbolIntel(symbol=sym, sector=resolve_sector(sym, profiles, hints[sym]).name,
                                            missing=list(families))
             continue
-        out.symbols[sym] = collect_symbol(fetcher, sym, families, now, resolve_sector(sym, profiles).name)
+        out.symbols[sym] = collect_symbol(fetcher, sym, families, now, resolve_sector(sym, profiles, hints[sym]).name)
     stamps = [parse_ts(v.get("as_of")) for si in out.symbols.values() for fam in families
               if isinstance(v := getattr(si, fam), dict)]
     stamps += [parse_ts(out.market.market_tide.get("as_of"))] if out.market.market_tide else []

@@ -69,12 +69,29 @@ def load_sector_profiles(path: Path | str | None = None) -> SectorProfiles:
     return SectorProfiles(cfg, index, str(p), "ok")
 
 
-def resolve_sector(symbol: str, profiles: SectorProfiles | None = None) -> SectorProfile:
-    """The symbol's sector profile; UNKNOWN with every multiplier 1.0 when it has none."""
+def _from_hint(hint: str | None, profiles: SectorProfiles) -> str | None:
+    """A profile name from a hint that is a profile name or a UW sector name ("Technology")."""
+    if not hint:
+        return None
+    h = str(hint).strip()
+    if h.upper() in profiles.config.sectors:
+        return h.upper()
+    for name, prof in profiles.config.sectors.items():
+        if prof.uw_sector and prof.uw_sector.lower() == h.lower():
+            return name
+    return None
+
+
+def resolve_sector(symbol: str, profiles: SectorProfiles | None = None, hint: str | None = None) -> SectorProfile:
+    """The symbol's sector profile; UNKNOWN with every multiplier 1.0 when it has none.
+
+    Membership in the config wins; `hint` (a UW sector name from the screener, or a profile
+    name) places symbols the config does not list.
+    """
     try:
         profiles = profiles if profiles is not None else load_sector_profiles()
         keys = profiles.multiplier_keys
-        name = profiles.index.get(str(symbol or "").strip().upper())
+        name = profiles.index.get(str(symbol or "").strip().upper()) or _from_hint(hint, profiles)
         prof = profiles.config.sectors.get(name) if name else None
         if prof is None or name is None:
             return _unknown(keys)

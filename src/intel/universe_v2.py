@@ -38,7 +38,7 @@ def score_symbol_v2(features: SymbolRiskFeatures, activity: float, regime: str, 
     vfit = volatility_fit(features.iv_rank.value, regime)
     comps = {"activity": round(clamp(activity, 0.0, 1.0), 4), "liquidity": round(liq, 4), "volatility_fit": vfit}
     base = sum(WEIGHTS[k] * v for k, v in comps.items())
-    sector = resolve_sector(features.symbol, profiles)
+    sector = resolve_sector(features.symbol, profiles, hint=features.sector)
     mult = sector.multipliers["uw"]
     return {"score": round(base * mult, 6), "components": comps, "sector": sector.name, "sector_multiplier": mult}
 
