@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 import redis
 from rq import Queue, Worker, worker_registration
+from rq.cron import CronScheduler
 from rq.utils import utcformat
 
+from src.core.clock import NY, MarketCalendar
 from src.core.settings import Settings
 from src.jobs.connection import resilient
 from src.jobs.registry import EXIT, INTEL, SCHEDULE, TELEMETRY
@@ -68,6 +70,8 @@ def build_worker(role: str, settings: Settings, connection: redis.Redis | None =
 
 
 def run_worker(role: str, settings: Settings, *, burst: bool = False) -> bool:
+    # load the calendar once here, so every forked work horse (each tick) inherits it
+    MarketCalendar().session(datetime.now(NY).date())
     return build_worker(role, settings).work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
@@ -91,3 +95,21 @@ def worker_health(
     if age > max_age_s:
         return False, f"{name}: last heartbeat {age:.0f}s ago (limit {max_age_s:.0f}s)"
     return True, f"{name}: last heartbeat {age:.0f}s ago"
+
+
+def scheduler_health(
+    conn: redis.Redis, *, hostname: str | None = None, max_age_s: float, now: datetime | None = None
+) -> tuple[bool, str]:
+    """Healthy when an `rq cron` scheduler on this host sent a heartbeat within max_age_s."""
+    host = hostname or socket.gethostname()
+    now = now or datetime.now(UTC)
+    beats = []
+    for s in CronScheduler.all(conn):
+        if s.hostname == host and s.last_heartbeat is not None:
+            beats.append(((now - s.last_heartbeat).total_seconds(), s.name))
+    if not beats:
+        return False, f"no rq cron scheduler registered for host {host}"
+    age, name = min(beats)
+    if age > max_age_s:
+        return False, f"scheduler {name}: last heartbeat {age:.0f}s ago (limit {max_age_s:.0f}s)"
+    return True, f"scheduler {name}: last heartbeat {age:.0f}s ago"
