@@ -1,11 +1,11 @@
 """Shadow positions (`state/shadow_v2_positions.json`) and their crash-safe persistence.
 
 Write order per cycle: each decision is first appended to `logs/shadow_trades.jsonl` (the
-journal, carrying a monotonic `seq`), then the state is saved atomically with `last_seq`,
-then exit attribution and master-trade lines follow. A kill -9 anywhere leaves a state
-file that loads (atomic replace) and at most lags the journal; `recover_from_journal`
-rolls the missing decisions forward (and writes any exit lines they owe, once), so the
-state always ends up matching the logged decisions. `apply_decision` is the single
+journal, carrying a monotonic `seq`), then the exit attribution and master-trade lines the
+exits owe, and last the state, saved atomically with `last_seq`. A kill -9 anywhere leaves
+a state file that loads (atomic replace) and at most lags the journal; `recover_from_journal`
+rolls the missing decisions forward and writes any exit lines they still owe (de-duplicated
+by trade_id), so the state always ends up matching the logged decisions. `apply_decision` is the single
 transition used both live and in recovery, so the two can never disagree.
 """
 

@@ -249,8 +249,8 @@ def run_shadow_cycle(ctx: Any) -> dict[str, Any]:
     new_state, rows = decide_cycle(state, views, ctx.now, cfg, exit_cfg, cycle=int(getattr(ctx, "cycle", 0)))
     for row in rows:  # 1. the journal first (see state.py for why)
         append_jsonl(paths.shadow_trades_log, row)
-    save_shadow_state(paths, new_state)  # 2. the positions, atomically
-    write_exit_records(paths, rows)  # 3. what the exits owe
+    write_exit_records(paths, rows)  # 2. what the exits owe
+    save_shadow_state(paths, new_state)  # 3. the positions, atomically, last: until then recovery replays
     _attribute(paths, views, rows)
     counts: dict[str, int] = {}
     for r in rows:
