@@ -223,9 +223,9 @@ def check_spikes(counts: dict[str, int], o: dict[str, float], window_min: float)
                                              f"{inv} invalid endpoint attempts", data={**counts, "window_min": window_min})
 
 
-def restart_daemon(paths: Paths) -> dict[str, Any]:
-    """systemctl restart where systemd runs, else `docker compose restart`; the outcome, never raises."""
-    if systemd_available():
+def restart_daemon(paths: Paths, use_systemd: bool) -> dict[str, Any]:
+    """systemctl restart where systemd runs the daemon, else `docker compose restart`; never raises."""
+    if use_systemd:
         cmd = ["systemctl", "restart", UNIT]
     elif shutil.which("docker"):
         cmd = ["docker", "compose", "-f", str(REPO_ROOT / "compose.yaml"), "restart", COMPOSE_SERVICE]
@@ -247,9 +247,13 @@ def restart_daemon(paths: Paths) -> dict[str, Any]:
 
 
 def evaluate(paths: Paths, now: datetime, options: dict[str, Any]) -> DaemonHealthState:
+    """options: thresholds (DEFAULTS keys) and process_source auto|systemd|lock_file."""
     o = {k: float(options.get(k, v)) for k, v in DEFAULTS.items()}
     previous = inspect_state(paths.uw_daemon_health_state, DaemonHealthState).value or DaemonHealthState()
-    systemd = systemd_show()
+    source = str(options.get("process_source") or "auto")
+    systemd = None if source == "lock_file" else systemd_show()
+    if source == "systemd" and systemd is None:
+        systemd = {}  # demanded but absent: the process check reports no main PID
     info = read_lock_info(paths.uw_daemon_lock)
     lock_pid = _int(info.get("pid"))
     checks: dict[str, DaemonCheck] = {"process": check_process(systemd, lock_pid)}
@@ -261,7 +265,8 @@ def evaluate(paths: Paths, now: datetime, options: dict[str, Any]) -> DaemonHeal
     checks["event_spikes"] = check_spikes(count_spikes(paths, now, o["spike_window_min"]), o, o["spike_window_min"])
     status = max((c.status for c in checks.values()), key=lambda s: RANK.get(s, 1))
     reasons = [f"{n}: {c.detail}" for n, c in checks.items() if c.status != "ok"]
-    return DaemonHealthState(generated_at=iso(now), status=status, checks=checks, reasons=reasons)
+    return DaemonHealthState(generated_at=iso(now), status=status, checks=checks, reasons=reasons,
+                             process_source="systemd" if systemd is not None else "lock_file")
 
 
 def run_daemon_health_check(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +276,7 @@ def run_daemon_health_check(day: str, paths: Paths, settings: Any, options: dict
         paths.ensure()
         state = evaluate(paths, job_now(options), options)
         if state.status == "critical" and options.get("self_heal"):
-            state.self_heal = restart_daemon(paths)
+            state.self_heal = restart_daemon(paths, (state.model_extra or {}).get("process_source") == "systemd")
         save_state(paths.uw_daemon_health_state, state)
     except Exception as exc:  # noqa: BLE001 - the sentinel reports, it never raises
         emit(SUBSYSTEM, "uw_daemon_health_check_failed", "error", paths=paths, error=repr(exc)[:500])
