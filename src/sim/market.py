@@ -19,72 +19,14 @@ import hashlib
 import math
 import random
 import struct
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from src.core.clock import NY, MarketCalendar, Session
-
-SECTORS = (
-    "Basic Materials", "Communication Services", "Consumer Cyclical", "Consumer Defensive", "Energy",
-    "Financial Services", "Healthcare", "Industrials", "Real Estate", "Technology", "Utilities",
-)
-
-# symbol, full name, sector, reference price, issue type, flow activity
-_NAMED: tuple[tuple[str, str, str, float, str, float], ...] = (
-    ("SPY", "SPDR S&P 500 ETF", "Financial Services", 590.0, "ETF", 4.0),
-    ("QQQ", "INVESCO QQQ TRUST", "Technology", 510.0, "ETF", 3.5),
-    ("IWM", "ISHARES RUSSELL 2000", "Financial Services", 225.0, "ETF", 2.0),
-    ("AAPL", "APPLE", "Technology", 230.0, "Common Stock", 3.0),
-    ("MSFT", "MICROSOFT", "Technology", 430.0, "Common Stock", 2.5),
-    ("NVDA", "NVIDIA", "Technology", 140.0, "Common Stock", 3.5),
-    ("AMZN", "AMAZON COM", "Consumer Cyclical", 205.0, "Common Stock", 2.5),
-    ("GOOGL", "ALPHABET CL A", "Communication Services", 175.0, "Common Stock", 2.0),
-    ("META", "META PLATFORMS", "Communication Services", 580.0, "Common Stock", 2.2),
-    ("TSLA", "TESLA", "Consumer Cyclical", 330.0, "Common Stock", 3.5),
-    ("AMD", "ADVANCED MICRO DEVICES", "Technology", 140.0, "Common Stock", 2.2),
-    ("AVGO", "BROADCOM", "Technology", 170.0, "Common Stock", 1.6),
-    ("NFLX", "NETFLIX", "Communication Services", 890.0, "Common Stock", 1.4),
-    ("JPM", "JPMORGAN CHASE", "Financial Services", 240.0, "Common Stock", 1.2),
-    ("BAC", "BANK OF AMERICA", "Financial Services", 45.0, "Common Stock", 1.2),
-    ("GS", "GOLDMAN SACHS", "Financial Services", 580.0, "Common Stock", 0.9),
-    ("XOM", "EXXON MOBIL", "Energy", 115.0, "Common Stock", 1.0),
-    ("CVX", "CHEVRON", "Energy", 155.0, "Common Stock", 0.8),
-    ("UNH", "UNITEDHEALTH GROUP", "Healthcare", 560.0, "Common Stock", 1.0),
-    ("LLY", "ELI LILLY", "Healthcare", 780.0, "Common Stock", 1.1),
-    ("PFE", "PFIZER", "Healthcare", 26.0, "Common Stock", 0.9),
-    ("JNJ", "JOHNSON & JOHNSON", "Healthcare", 150.0, "Common Stock", 0.7),
-    ("WMT", "WALMART", "Consumer Defensive", 90.0, "Common Stock", 0.9),
-    ("KO", "COCA-COLA", "Consumer Defensive", 63.0, "Common Stock", 0.6),
-    ("PG", "PROCTER & GAMBLE", "Consumer Defensive", 165.0, "Common Stock", 0.6),
-    ("COST", "COSTCO WHOLESALE", "Consumer Defensive", 920.0, "Common Stock", 0.8),
-    ("HD", "HOME DEPOT", "Consumer Cyclical", 400.0, "Common Stock", 0.8),
-    ("NKE", "NIKE", "Consumer Cyclical", 75.0, "Common Stock", 0.9),
-    ("DIS", "WALT DISNEY", "Communication Services", 110.0, "Common Stock", 0.9),
-    ("BA", "BOEING", "Industrials", 170.0, "Common Stock", 1.2),
-    ("CAT", "CATERPILLAR", "Industrials", 370.0, "Common Stock", 0.8),
-    ("GE", "GENERAL ELECTRIC", "Industrials", 185.0, "Common Stock", 0.8),
-    ("UBER", "UBER TECHNOLOGIES", "Technology", 70.0, "Common Stock", 1.2),
-    ("PLTR", "PALANTIR", "Technology", 75.0, "Common Stock", 2.5),
-    ("COIN", "COINBASE", "Financial Services", 260.0, "Common Stock", 2.0),
-    ("MARA", "MARA HOLDINGS", "Financial Services", 19.0, "Common Stock", 1.5),
-    ("SOFI", "SOFI TECHNOLOGIES", "Financial Services", 14.0, "Common Stock", 1.4),
-    ("INTC", "INTEL", "Technology", 21.0, "Common Stock", 1.3),
-    ("MU", "MICRON TECHNOLOGY", "Technology", 100.0, "Common Stock", 1.4),
-    ("SMCI", "SUPER MICRO COMPUTER", "Technology", 35.0, "Common Stock", 1.8),
-    ("NEE", "NEXTERA ENERGY", "Utilities", 72.0, "Common Stock", 0.5),
-    ("DUK", "DUKE ENERGY", "Utilities", 110.0, "Common Stock", 0.4),
-    ("AMT", "AMERICAN TOWER", "Real Estate", 200.0, "Common Stock", 0.4),
-    ("PLD", "PROLOGIS", "Real Estate", 115.0, "Common Stock", 0.4),
-    ("LIN", "LINDE", "Basic Materials", 450.0, "Common Stock", 0.4),
-    ("FCX", "FREEPORT-MCMORAN", "Basic Materials", 42.0, "Common Stock", 0.8),
-    ("BABA", "ALIBABA GROUP", "Consumer Cyclical", 88.0, "ADR", 1.3),
-    ("TSM", "TAIWAN SEMICONDUCTOR", "Technology", 195.0, "ADR", 1.2),
-    ("RIVN", "RIVIAN AUTOMOTIVE", "Consumer Cyclical", 12.0, "Common Stock", 1.0),
-    ("HOOD", "ROBINHOOD MARKETS", "Financial Services", 38.0, "Common Stock", 1.5),
-)
-_HARD_TO_BORROW = frozenset({"SMCI", "MARA", "RIVN"})
+from src.sim.symbols import HARD_TO_BORROW, NAMED_SYMBOLS, SECTORS
 
 ALERT_RULES = ("RepeatedHits", "RepeatedHitsAscendingFill", "RepeatedHitsDescendingFill",
                "FloorTradeLargeCap", "SweepsFollowedByFloor")
@@ -219,11 +161,11 @@ class MarketModel:
 
     def __init__(self, seed: int = 7, universe_size: int = 600) -> None:
         self.seed = seed
-        self._named = {row[0]: row for row in _NAMED}
+        self._named = {row[0]: row for row in NAMED_SYMBOLS}
         self._universe = self._build_universe(universe_size)
-        self._path = lru_cache(maxsize=8192)(self._minute_path)
-        self._alerts = lru_cache(maxsize=8192)(self._flow_alerts)
-        self._prints = lru_cache(maxsize=8192)(self._darkpool)
+        self._path = lru_cache(maxsize=2048)(self._minute_path)
+        self._alerts = lru_cache(maxsize=4096)(self._flow_alerts)
+        self._prints = lru_cache(maxsize=4096)(self._darkpool)
         self._profiles = lru_cache(maxsize=16384)(self._profile)
         self._market_alerts = lru_cache(maxsize=16)(self._all_alerts)
 
@@ -234,7 +176,7 @@ class MarketModel:
 
     # ----- universe and profiles -------------------------------------------------------
     def _build_universe(self, size: int) -> tuple[str, ...]:
-        names = [row[0] for row in _NAMED]
+        names = [row[0] for row in NAMED_SYMBOLS]
         seen = set(names)
         rng = random.Random(f"universe:{self.seed}")
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -265,7 +207,7 @@ class MarketModel:
         daily_vol = 0.010 + 0.025 * h("vol") if issue != "ETF" else 0.008 + 0.006 * h("vol")
         shares = math.exp(math.log(5e7) + h("shares") * math.log(3e10 / 5e7))
         shortable = h("shortable") > 0.08 or row is not None
-        etb = shortable and symbol not in _HARD_TO_BORROW and h("etb") > 0.1
+        etb = shortable and symbol not in HARD_TO_BORROW and h("etb") > 0.1
         return SymbolProfile(symbol, name, sector, float(base), issue, float(activity), daily_vol,
                              -0.10 + 0.35 * h("drift"), shares, shortable, etb)
 
@@ -281,7 +223,7 @@ class MarketModel:
             value += amp * p.daily_vol * (g0 * (1 - w) + g1 * w) / 2.0
         return value
 
-    def _minute_path(self, symbol: str, day: date) -> tuple[float, ...]:
+    def _minute_path(self, symbol: str, day: date) -> array:
         """Log prices at each minute since NY midnight of `day`, bridged to the next day's anchor."""
         p = self.profile(symbol)
         length = int((_ny_midnight(day + timedelta(days=1)) - _ny_midnight(day)).total_seconds() // 60)
@@ -297,8 +239,8 @@ class MarketModel:
         a0 = self._anchor_log(symbol, day.toordinal())
         a1 = self._anchor_log(symbol, day.toordinal() + 1)
         end = walk[-1]
-        return tuple(a0 + (cw / total_w) * (a1 - a0) + wv - (cw / total_w) * end
-                     for wv, cw in zip(walk, cum_w, strict=True))
+        return array("d", (a0 + (cw / total_w) * (a1 - a0) + wv - (cw / total_w) * end
+                           for wv, cw in zip(walk, cum_w, strict=True)))
 
     def log_price(self, symbol: str, ts: datetime) -> float:
         symbol = symbol.upper()

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from src.core.clock import NY
-from src.sim.market import SECTORS, FlowAlert, MarketModel, data_session
+from src.sim.market import FlowAlert, MarketModel, data_session
+from src.sim.symbols import SECTORS
 
 Query = Mapping[str, str]
 CANDLE_MINUTES = {"1m": 1, "5m": 5, "10m": 10, "15m": 15, "30m": 30, "1h": 60, "4h": 240}
