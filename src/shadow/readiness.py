@@ -4,7 +4,8 @@ Three kinds of check, each with a readable reason when it fails:
 1. UW daemon health (`state/uw_daemon_health_state.json`) is present, fresh and not `critical`;
 2. every intel artifact needed at the open (universe v2 or v1, premarket intel, regime state,
    daemon health) is present and fresh within the window (default 240 min);
-3. `scripts/run_regression_checks.py --json --date DAY` passes (skippable only on request).
+3. `scripts/run_regression_checks.py --json --date D` passes for the previous session D (whose
+   telemetry bundle was built after its close); skippable only on request.
 The job prints PREOPEN_READY or PREOPEN_NOT_READY, emits `preopen_readiness_ok` or
 `preopen_readiness_failed`, and returns ok=False (non-zero exit) when anything failed.
 """
@@ -16,7 +17,7 @@ import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,13 +139,28 @@ def _regression_summary(stdout: str) -> Any:
         return failed if isinstance(failed, list) else [failed]
     checks = data.get("checks")
     if isinstance(checks, list):
-        bad = [c.get("name") for c in checks if isinstance(c, dict) and c.get("ok") is False]
+        bad = [f"{c.get('name')}: {str(c.get('detail') or '')[:120]}".rstrip(": ")
+               for c in checks if isinstance(c, dict) and c.get("ok") is False]
         return bad or None
     return None
 
 
+def previous_trading_day(day: str) -> str:
+    """The session before `day`: the one whose telemetry bundle the morning regression checks."""
+    from src.core.clock import MarketCalendar
+
+    cal = MarketCalendar()
+    d = date.fromisoformat(day)
+    for _ in range(14):
+        d -= timedelta(days=1)
+        if cal.is_trading_day(d):
+            return d.isoformat()
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+
+
 def evaluate(day: str, paths: Paths, now: datetime, *, max_age_s: float, skip_regression: bool,
-             regression_script: Path, regression_timeout_s: float) -> list[CheckItem]:
+             regression_script: Path, regression_timeout_s: float, regression_day: str | None = None) -> list[CheckItem]:
+    regression_day = regression_day or previous_trading_day(day)
     items = [
         check_daemon_status(paths),
         check_artifact("daemon_health_fresh", [paths.uw_daemon_health_state], now, max_age_s),
@@ -155,7 +171,7 @@ def evaluate(day: str, paths: Paths, now: datetime, *, max_age_s: float, skip_re
     if skip_regression:
         items.append(CheckItem("regression", True, "skipped (--skip-regression)", {"skipped": True}))
     else:
-        items.append(check_regression(day, paths, regression_script, regression_timeout_s))
+        items.append(check_regression(regression_day, paths, regression_script, regression_timeout_s))
     return items
 
 
@@ -165,7 +181,8 @@ def _now(options: dict[str, Any]) -> datetime:
 
 
 def run_preopen_readiness(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """Job body. options: skip_regression (bool), max_age_minutes, regression_script, now (tests)."""
+    """Job body. options: skip_regression (bool), max_age_minutes, regression_date (default: the previous
+    session, whose telemetry bundle exists by the morning), regression_script, now (tests)."""
     options = dict(options or {})
     try:
         cfg = load_shadow_config().readiness
@@ -177,7 +194,8 @@ def run_preopen_readiness(day: str, paths: Paths, settings: Any, options: dict[s
     script = Path(options.get("regression_script") or REGRESSION_SCRIPT)
     items = evaluate(day, paths, _now(options), max_age_s=max_age_s,
                      skip_regression=bool(options.get("skip_regression")), regression_script=script,
-                     regression_timeout_s=float(options.get("regression_timeout_s") or cfg.regression_timeout_s))
+                     regression_timeout_s=float(options.get("regression_timeout_s") or cfg.regression_timeout_s),
+                     regression_day=options.get("regression_date"))
     failed = [i for i in items if not i.ok]
     for i in items:
         print(f"[{'OK ' if i.ok else 'FAIL'}] {i.name}" + (f": {i.reason}" if i.reason else ""), flush=True)

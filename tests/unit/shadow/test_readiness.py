@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from src.shadow.readiness import REGRESSION_SCRIPT, run_preopen_readiness
 
 NOW = datetime(2026, 11, 27, 13, 45, tzinfo=UTC)  # 08:45 ET, before the open
 DAY = "2026-11-27"
+PREV = "2026-11-25"  # the session before (11-26 is Thanksgiving)
 
 
 def _iso(minutes_ago: float) -> str:
@@ -49,18 +52,43 @@ def _run(paths: Paths, **options):
     return run_preopen_readiness(DAY, paths, Settings(), options)
 
 
-def _passing_regression(tmp_path: Path) -> dict:
-    # the real harness when it exists; a passing stand-in only while it is absent
-    return {} if REGRESSION_SCRIPT.exists() else {"regression_script": str(_script(tmp_path, 0))}
+def build_previous_session_telemetry(paths: Paths) -> None:
+    """The real telemetry extractor for the previous session, as the post-close job would run it."""
+    env = dict(os.environ, STOCKBOT_HOME=str(paths.root))
+    cli = REGRESSION_SCRIPT.parent / "run_full_telemetry_extract.py"
+    rc = subprocess.run([sys.executable, str(cli), "--date", PREV], env=env, capture_output=True, text=True, timeout=120)
+    assert rc.returncode == 0, rc.stdout + rc.stderr
 
 
-def test_passes_on_a_healthy_morning(home: Paths, tmp_path: Path, capsys, read_events) -> None:
+def test_passes_on_a_healthy_morning_with_the_real_regression_harness(home: Paths, capsys, read_events) -> None:
+    assert REGRESSION_SCRIPT.exists()
     healthy_morning(home)
-    res = _run(home, **_passing_regression(tmp_path))
+    build_previous_session_telemetry(home)
+    res = _run(home)
+    if not res["ok"] and importlib.util.find_spec("src.uw.spec_checks") is None:
+        pytest.xfail("src/uw/spec_checks.py (another engineer's) has not landed; the harness fails on it: "
+                     + res["message"][:300])
     assert res["ok"], res["message"]
     assert "PREOPEN_READY" in capsys.readouterr().out
     assert len(read_events(home, "preopen_readiness_ok")) == 1
     assert read_events(home, "preopen_readiness_failed") == []
+
+
+def test_passes_when_every_check_passes(home: Paths, tmp_path: Path, capsys) -> None:
+    """Readiness logic alone, with a stand-in harness that passes (the real one is tested above)."""
+    healthy_morning(home)
+    res = _run(home, regression_script=str(_script(tmp_path, 0)))
+    assert res["ok"], res["message"]
+    assert [c["name"] for c in res["checks"] if c["ok"]] == [
+        "daemon_health_status", "daemon_health_fresh", "universe", "premarket_intel", "regime_state", "regression"]
+    assert capsys.readouterr().out.strip().endswith("PREOPEN_READY")
+
+
+def test_regression_runs_for_the_previous_session(home: Paths, tmp_path: Path) -> None:
+    healthy_morning(home)
+    probe = tmp_path / "probe.py"
+    probe.write_text("import sys\nprint(sys.argv[1:])\nsys.exit(0 if sys.argv[-1] == '2026-11-25' else 1)\n")
+    assert _run(home, regression_script=str(probe))["ok"]  # 2026-11-26 is Thanksgiving
 
 
 def test_passes_with_skip_regression_and_v1_universe_fallback(home: Paths) -> None:
@@ -120,11 +148,9 @@ def test_missing_regression_script_is_a_failed_item(home: Paths, tmp_path: Path)
 
 def test_script_entrypoint_exit_codes(home: Paths, tmp_path: Path) -> None:
     """The thin CLI (written by the jobs engineer) exits non-zero on failure when it exists."""
-    cli = Path(__file__).resolve().parents[3] / "scripts" / "run_preopen_readiness_check.py"
+    cli = REGRESSION_SCRIPT.parent / "run_preopen_readiness_check.py"
     if not cli.exists():
         pytest.skip("scripts/run_preopen_readiness_check.py not written yet")
-    import subprocess
-
     healthy_morning(home)
     save_state(home.uw_daemon_health_state, DaemonHealthState(generated_at=_iso(1), status="critical"))
     rc = subprocess.run([sys.executable, str(cli), "--skip-regression"], env=dict(os.environ), capture_output=True,
