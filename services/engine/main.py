@@ -28,7 +28,12 @@ def main() -> int:
         return 2
     paths = Paths(settings.home.resolve()).ensure()
     clock = clock_from_env()
-    startup, steps = build_steps(settings, paths, clock)
+    try:
+        startup, steps = build_steps(settings, paths, clock)
+    except ConfigError as err:  # bad strategy config or broker endpoint: refuse to start, say why
+        print(f"engine: {err}", file=sys.stderr)
+        emit("engine", "engine_config_invalid", "critical", paths=paths, error=str(err))
+        return 2
     engine = Engine(settings, paths, clock, steps, startup)
 
     stop = threading.Event()

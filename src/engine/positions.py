@@ -41,6 +41,10 @@ class Position(BaseModel):
     high_water: float = 0.0  # best price seen in the position's favour
     last_price: float | None = None
     source: Literal["engine", "adopted"] = "engine"
+    # exit fills so far (a partial exit leaves the rest open; the trade closes when qty reaches 0)
+    exit_filled_qty: float = 0.0
+    exit_filled_value: float = 0.0
+    realized_pnl: float = 0.0
 
     def entry_dt(self) -> datetime | None:
         return parse_ts(self.entry_ts)

@@ -1,0 +1,1 @@
+"""The broker boundary: one small interface, the alpaca-py implementation, typed errors."""

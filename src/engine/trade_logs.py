@@ -1,0 +1,156 @@
+"""Schemas and writers of the v1 trading logs (append-only JSONL, one schema_version per line).
+
+orders.jsonl          every submit / ack / fill / partial / reject / cancel / timeout
+blocked_trades.jsonl  every risk refusal with its reason
+attribution.jsonl     every entry with its score components
+exits.jsonl           every exit fill with reason and P&L
+displacement.jsonl    both halves of every displacement with the scores and reasoning
+master_trade_log.jsonl every closed live trade (contract 4.20.11)
+
+Writers never raise (contract 5.3: logging must not crash the engine); a failed write leaves
+one event instead.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from src.core.events import emit, utc_iso
+from src.core.jsonio import append_jsonl, tail_jsonl
+from src.core.paths import Paths
+
+TRADE_LOG_SCHEMA_VERSION = 1
+MASTER_DEDUP_TAIL = 200
+
+
+class _Line(BaseModel):
+    schema_version: int = TRADE_LOG_SCHEMA_VERSION
+    ts: str = ""  # engine-clock time (simulated time in sim mode), ISO-8601 UTC
+    logged_at: str = Field(default_factory=lambda: utc_iso(time.time()))
+
+
+class OrderLine(_Line):
+    event: str
+    client_order_id: str = ""
+    broker_order_id: str | None = None
+    symbol: str = ""
+    side: str = ""
+    intent: str = ""
+    qty: float = 0.0
+    filled_qty: float = 0.0
+    price: float | None = None
+    status: str = ""
+    reason: str = ""
+
+
+class BlockedLine(_Line):
+    symbol: str
+    side: str = ""
+    score: float = 0.0
+    reason: str
+    detail: str = ""
+    price: float | None = None
+
+
+class AttributionLine(_Line):
+    symbol: str
+    side: str
+    trade_id: str
+    client_order_id: str = ""
+    score: float
+    components: dict[str, float] = Field(default_factory=dict)
+    signals: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    clusters: int = 0
+    qty: float = 0.0
+    entry_price: float | None = None
+    via: Literal["entry", "displacement", "adopted"] = "entry"
+
+
+class ExitLine(_Line):
+    symbol: str
+    side: str
+    trade_id: str
+    reason: str
+    detail: str = ""
+    entry_price: float
+    exit_price: float
+    qty: float
+    pnl: float
+    pnl_pct: float
+    time_in_trade_minutes: float
+    partial: bool = False
+    client_order_id: str = ""
+
+
+class DisplacementLine(_Line):
+    half: Literal["close", "open"]
+    symbol: str
+    score: float
+    counterpart_symbol: str
+    counterpart_score: float
+    margin: float
+    reasoning: str
+    outcome: str = ""
+
+
+class MasterTradeLine(_Line):
+    trade_id: str
+    symbol: str
+    side: Literal["long", "short"]
+    is_live: bool = True
+    is_shadow: bool = False
+    entry_ts: str
+    exit_ts: str
+    entry_price: float
+    exit_price: float
+    size: float
+    realized_pnl_usd: float
+    signals: list[str] = Field(default_factory=list)
+    feature_snapshot: dict[str, Any] = Field(default_factory=dict)
+    regime_snapshot: dict[str, Any] = Field(default_factory=dict)
+    exit_reason: str
+    source: Literal["live", "shadow"] = "live"
+
+
+def _write(paths: Paths, path_name: str, line: BaseModel) -> bool:
+    try:
+        append_jsonl(getattr(paths, path_name), line.model_dump(mode="json"))
+        return True
+    except Exception as exc:  # noqa: BLE001 - contract 5.3
+        emit("engine", "trade_log_write_failed", "error", paths=paths, log=path_name, error=repr(exc))
+        return False
+
+
+def log_order(paths: Paths, line: OrderLine) -> bool:
+    return _write(paths, "orders_log", line)
+
+
+def log_blocked(paths: Paths, line: BlockedLine) -> bool:
+    return _write(paths, "blocked_trades_log", line)
+
+
+def log_attribution(paths: Paths, line: AttributionLine) -> bool:
+    return _write(paths, "attribution_log", line)
+
+
+def log_exit(paths: Paths, line: ExitLine) -> bool:
+    return _write(paths, "exits_log", line)
+
+
+def log_displacement(paths: Paths, line: DisplacementLine) -> bool:
+    return _write(paths, "displacement_log", line)
+
+
+def log_master_trade(paths: Paths, line: MasterTradeLine) -> bool:
+    """Append once per trade_id: a restart replaying the same exit fill must not add a second line."""
+    try:
+        recent = tail_jsonl(paths.master_trade_log, MASTER_DEDUP_TAIL)
+    except Exception:  # noqa: BLE001 - dedupe is best-effort; the append still happens
+        recent = []
+    if any(r.get("trade_id") == line.trade_id and r.get("source") == "live" for r in recent):
+        return False
+    return _write(paths, "master_trade_log", line)
