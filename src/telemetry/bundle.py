@@ -32,10 +32,11 @@ from src.telemetry.readers import (
     DayWindow,
     Entry,
     ReadStats,
+    date_bounds,
     parse_exit_attribution,
     parse_shadow_decision,
     parse_trade,
-    parse_ts,
+    parse_ts_within,
     parse_v1_entry,
     stream,
 )
@@ -102,13 +103,19 @@ def state_inputs(paths: Paths) -> dict[str, Path]:
 def _in_day(window: DayWindow, parse: Callable[[dict[str, Any]], Any], *keys: str) -> Callable[[dict[str, Any]], Any]:
     """Check the timestamp before the full parse: most lines of a long log belong to other days."""
 
+    bounds = date_bounds(window.start, window.end)
+
     def inner(row: dict[str, Any]) -> Any:
-        ts = next((t for t in (parse_ts(row.get(k)) for k in keys) if t is not None), None)
-        if ts is None:
-            return None
-        if not window.contains(ts):
-            return SKIP
-        return parse(row)
+        present = False
+        for k in keys:
+            raw = row.get(k)
+            if raw is None:
+                continue
+            present = True
+            ts = parse_ts_within(raw, bounds)
+            if ts is not None and window.contains(ts):
+                return parse(row)
+        return SKIP if present else None
 
     return inner
 
@@ -146,12 +153,16 @@ class _Pass:
 
 def _read_trades(p: _Pass, path: Path) -> None:
     undated = 0
+    bounds = date_bounds(p.lvs.earliest, p.window.end)
 
     def parse(row: dict[str, Any]) -> Any:
         nonlocal undated
-        ts = parse_ts(row.get("exit_ts"))
-        if ts is None:
+        raw = row.get("exit_ts")
+        if raw is None:
             undated += 1
+            return SKIP
+        ts = parse_ts_within(raw, bounds)
+        if ts is None:
             return SKIP
         if not (p.window.contains(ts) or p.lvs.wants(ts)):
             return SKIP

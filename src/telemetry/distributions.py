@@ -17,6 +17,7 @@ from src.telemetry.perf import rnd
 from src.telemetry.readers import iso, parse_ts, to_float
 
 BIN_WIDTH = 0.5
+MAX_SEGMENTS = 500  # a flapping detector must not turn the timeline into a copy of the log
 CURVE_NAMES = ("v1_attribution_entries", "v2_shadow_decisions", "v2_shadow_entries", "v1_score_in_shadow_decisions")
 
 
@@ -96,7 +97,8 @@ class RegimeTimelineBuilder:
             cur = [regime, ts, ts, 1]
         if cur:
             segments.append(RegimeSegment(regime=cur[0], start_ts=iso(cur[1]), end_ts=iso(cur[2]), observations=cur[3]))
-        return RegimeTimeline(day=self.day, current_state=read_regime_state(regime_state_path), segments=segments,
+        return RegimeTimeline(day=self.day, current_state=read_regime_state(regime_state_path),
+                              segments=segments[:MAX_SEGMENTS], segments_truncated=len(segments) > MAX_SEGMENTS,
                               observations_by_regime=dict(sorted(counts.items())),
                               transitions=max(len(segments) - 1, 0))
 

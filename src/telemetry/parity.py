@@ -64,7 +64,8 @@ def make_row(symbol: str, v1: Entry | None, v2: Entry | None, classification: st
     }
     family = next((e.family or (dominant_family(e.components) if e.components else "")
                    for e in (v2, v1) if e is not None and (e.family or e.components)), "") or OTHER
-    return ParityRow(
+    # constructed, not validated: every value above is already typed, and a busy day has many rows
+    return ParityRow.model_construct(
         symbol=symbol,
         entry_ts_delta_seconds=_diff(v1.ts if v1 else None, v2.ts if v2 else None),
         score_delta=_diff(values["v1_score_at_entry"], values["v2_score_at_entry"]),

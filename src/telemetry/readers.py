@@ -37,18 +37,18 @@ class ReadStats:
 
 # ---------------------------------------------------------------- coercion
 def to_float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        f = float(value)
-    elif isinstance(value, str):
+    t = type(value)
+    if t is float:  # the common case first: this runs for every number of every line
+        return value if math.isfinite(value) else None
+    if t is int:
+        return float(value)
+    if t is str:
         try:
             f = float(value)
         except ValueError:
             return None
-    else:
-        return None
-    return f if math.isfinite(f) else None
+        return f if math.isfinite(f) else None
+    return None
 
 
 def parse_ts(value: Any) -> float | None:
@@ -87,9 +87,12 @@ def numeric_dict(value: Any) -> dict[str, float]:
         return {}
     out: dict[str, float] = {}
     for k, v in value.items():
-        f = to_float(v)
-        if f is not None:
-            out[str(k)] = f
+        if type(v) is float and math.isfinite(v):
+            out[k if type(k) is str else str(k)] = v
+        else:
+            f = to_float(v)
+            if f is not None:
+                out[str(k)] = f
     return out
 
 
@@ -119,6 +122,21 @@ class DayWindow:
 
     def contains(self, ts: float | None) -> bool:
         return ts is not None and self.start <= ts < self.end
+
+
+def date_bounds(start: float, end: float) -> tuple[str, str]:
+    """UTC dates one day either side of [start, end]: any ISO string dated outside is out of range
+    whatever its offset (offsets stay within +-14 h), so a prefix compare can skip the full parse."""
+    lo = datetime.fromtimestamp(start, UTC) - timedelta(days=1)
+    hi = datetime.fromtimestamp(end, UTC) + timedelta(days=1)
+    return lo.date().isoformat(), hi.date().isoformat()
+
+
+def parse_ts_within(value: Any, bounds: tuple[str, str]) -> float | None:
+    """parse_ts, except that an ISO string clearly dated outside bounds returns None cheaply."""
+    if type(value) is str and len(value) >= 10 and value[4] == "-" and not (bounds[0] <= value[:10] <= bounds[1]):
+        return None
+    return parse_ts(value)
 
 
 # ---------------------------------------------------------------- records
