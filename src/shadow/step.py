@@ -1,6 +1,7 @@
 """The engine hook: `shadow_step(ctx)` runs the v2 shadow trader as the last engine step.
 
-It reads only what v1 already has in hand (the cycle's quotes and v1 scores, the flow cache)
+It reads only what v1 already has in hand (the broker quotes v1 fetched this cycle, else the
+cache prices v1 scored with, v1's scores, the flow cache)
 plus the v2 state files, so it adds file reads and arithmetic to the cycle, nothing else.
 It runs inside `shadow_context()` (the broker refuses orders there), catches its own
 failures (one event, never an exception into v1, never a change to v1's counters), and
@@ -189,7 +190,11 @@ def build_views(ctx: Any, rt: ShadowRuntime, state: ShadowState, cfg: ShadowV2Co
     cache = ctx.cache
     records: Mapping[str, Any] = cache.symbols if cache is not None else {}
     market = cache.market if cache is not None else {}
-    quotes = ctx.extras.get("quotes") if isinstance(ctx.extras.get("quotes"), Mapping) else {}
+    quotes = dict(ctx.extras.get("quotes") or {}) if isinstance(ctx.extras.get("quotes"), Mapping) else {}
+    # the broker prices v1 fetched this cycle (its V1Cycle.quotes), read by duck type: no engine import
+    broker_quotes = getattr(ctx.extras.get("v1"), "quotes", None)
+    if isinstance(broker_quotes, Mapping):
+        quotes.update({str(k): v for k, v in broker_quotes.items() if (num(v) or 0) > 0})
     v1_scores = ctx.extras.get("v1_scores") if isinstance(ctx.extras.get("v1_scores"), Mapping) else {}
     refresh_risk(rt, ctx.paths)
     views: dict[str, dict[str, Any]] = {}

@@ -117,3 +117,14 @@ def test_order_attempt_from_within_the_step_raises(home: Paths, read_events, mon
     shadow_step(ctx)
     assert "ShadowOrderViolation" in ctx.extras["shadow"]["error"]
     assert len(read_events(home, "shadow_order_attempt_blocked")) == 1
+
+
+def test_prefers_the_broker_quotes_v1_fetched(home: Paths) -> None:
+    from types import SimpleNamespace
+
+    write_intel(home, NOW, SYMS)
+    ctx = context(home, NOW, 1, {"AAPL": 123.0}, {"AAPL": 4.0}, {})
+    ctx.extras["v1"] = SimpleNamespace(quotes={"AAPL": 125.5})
+    shadow_step(ctx)
+    rows, _ = read_jsonl(home.shadow_trades_log)
+    assert rows[0]["quote"] == 125.5
