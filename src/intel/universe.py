@@ -155,6 +155,8 @@ def run_build_universe(day: str, paths: Paths, settings: Any, options: dict[str,
     artifacts: list[str] = []
     try:
         cfg = load_core_config(paths=paths)
+        if options.get("daily_max_symbols") is not None:  # a smaller run (tests, tight budgets)
+            cfg = cfg.model_copy(update={"daily_max_symbols": int(options["daily_max_symbols"])})
         core, rejected = build_core(cfg, now, day)
         if rejected:
             emit("intel", "core_universe_symbols_rejected", "warning", paths=paths, rejected=rejected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,22 +40,28 @@ class Sim:
         return requests.get(f"{self.url}/_sim/stats", timeout=5).json()
 
 
-@pytest.fixture
-def uw_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
+@contextmanager
+def serve_sim() -> Iterator[Sim]:
+    """The simulator on an ephemeral port, its clock fixed at PREMARKET of SIM_DAY."""
     from src.sim.uw_sim import create_app
 
     clock = FixedClock(PREMARKET)
     server = make_server("127.0.0.1", 0, create_app(seed=7, clock=clock), threaded=True)
     t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     t.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    monkeypatch.setenv("UW_BASE_URL", url)
-    monkeypatch.setenv("UW_API_KEY", "test-key")
     try:
-        yield Sim(url, clock)
+        yield Sim(f"http://127.0.0.1:{server.server_port}", clock)
     finally:
         server.shutdown()
         t.join(timeout=5)
+
+
+@pytest.fixture
+def uw_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
+    with serve_sim() as sim:
+        monkeypatch.setenv("UW_BASE_URL", sim.url)
+        monkeypatch.setenv("UW_API_KEY", "test-key")
+        yield sim
 
 
 def sim_settings(url: str, **overrides: Any) -> Settings:
