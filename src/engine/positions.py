@@ -61,6 +61,7 @@ class PendingOrder(BaseModel):
     intent: Literal["entry", "exit"] = "entry"
     qty: float = 0.0
     filled_qty: float = 0.0
+    filled_value: float = 0.0  # sum of qty x price of the fills booked so far
     status: str = "intent"  # intent = written, not yet acknowledged by the broker
     created_ts: str = ""
     trade_id: str = ""

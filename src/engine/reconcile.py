@@ -144,12 +144,17 @@ def record_exit_fill(
 
 # -- following orders ----------------------------------------------------------------------
 def _open_entry(book: BookState, p: PendingOrder, qty: float, price: float, now: datetime, repairs: Repairs) -> None:
+    """Book `qty` more shares of an entry order (first fill creates the position)."""
     pos = book.positions.get(p.symbol)
     if pos is not None and pos.side == p.position_side:
-        if pos.source == "adopted" and not pos.trade_id.startswith(p.client_order_id):
-            # reconciliation adopted this fill before it saw the order: restore the decision
-            pos.trade_id, pos.entry_score, pos.source = p.client_order_id, p.score, "engine"
-            pos.entry_components, pos.signals = dict(p.components), list(p.signals)
+        if pos.trade_id == p.client_order_id:
+            pos.qty = round(pos.qty + qty, 9)
+            pos.entry_price = round(p.filled_value / p.filled_qty, 6) if p.filled_qty > 0 else price
+        elif pos.source == "adopted":
+            # reconciliation adopted this fill before it saw the order (its qty is already the
+            # broker's): restore the decision that made it
+            pos.trade_id, pos.entry_client_order_id, pos.source = p.client_order_id, p.client_order_id, "engine"
+            pos.entry_score, pos.entry_components, pos.signals = p.score, dict(p.components), list(p.signals)
         return
     book.positions[p.symbol] = Position(
         symbol=p.symbol,
@@ -163,10 +168,11 @@ def _open_entry(book: BookState, p: PendingOrder, qty: float, price: float, now:
         last_score=p.score,
         entry_components=dict(p.components),
         signals=list(p.signals),
-        regime_snapshot=dict(p.decision.get("regime", {}) or {}) if isinstance(p.decision.get("regime"), dict) else {},
         high_water=price,
         last_price=price,
     )
+    missing = p.decision.get("missing")
+    clusters = p.decision.get("clusters")
     repairs.attribution.append(
         AttributionLine(
             ts=iso(now),
@@ -177,10 +183,8 @@ def _open_entry(book: BookState, p: PendingOrder, qty: float, price: float, now:
             score=p.score,
             components=dict(p.components),
             signals=list(p.signals),
-            missing=[str(m) for m in p.decision.get("missing", []) or []]
-            if isinstance(p.decision.get("missing"), list)
-            else [],
-            clusters=int(p.decision.get("clusters", 0) or 0) if isinstance(p.decision.get("clusters"), int) else 0,
+            missing=[str(m) for m in missing] if isinstance(missing, list) else [],
+            clusters=clusters if isinstance(clusters, int) else 0,
             qty=qty,
             entry_price=price,
             via="displacement" if p.reason == "displacement" else "entry",
@@ -198,33 +202,33 @@ def apply_order(
     repairs: Repairs,
     fallback_price: float | None = None,
 ) -> None:
-    """Move one pending order forward to what the broker says about it."""
+    """Move one pending order forward to what the broker says about it (fills book as they come)."""
     p.broker_order_id = order.id or p.broker_order_id
-    newly = max(0.0, order.filled_qty - p.filled_qty)
-    price = order.filled_avg_price or fallback_price or 0.0
     p.status = order.status
-    if order.is_open:
-        if newly > QTY_EPS:
-            p.filled_qty = order.filled_qty
-            log_order(paths, order_line("partial_fill", p, now, price=price))
-        return
-    if not order.is_terminal:
-        return
-    book.pending.pop(p.client_order_id, None)
-    filled = order.filled_qty
-    event = {"filled": "fill", "rejected": "reject", "canceled": "cancel", "expired": "cancel"}.get(
-        order.status, order.status
-    )
-    log_order(paths, order_line(event, p, now, price=price if filled > 0 else None, filled_qty=filled))
-    if filled <= QTY_EPS or price <= 0:
-        return
-    repairs.fills.append(p.client_order_id)
-    if p.intent == "entry":
-        _open_entry(book, p, filled, price, now, repairs)
-        return
-    pos = book.positions.get(p.symbol)
-    if pos is not None:
-        record_exit_fill(book, paths, now, cfg, pos, filled, price, p.reason or "exit", p.client_order_id, repairs)
+    newly = round(order.filled_qty - p.filled_qty, 9)
+    if newly > QTY_EPS:
+        avg = order.filled_avg_price or fallback_price or 0.0
+        value = avg * order.filled_qty - p.filled_value
+        price = value / newly if value > 0 else avg
+        if price > 0:
+            p.filled_qty, p.filled_value = order.filled_qty, p.filled_value + newly * price
+            repairs.fills.append(p.client_order_id)
+            event = "partial_fill" if order.filled_qty < p.qty - QTY_EPS else "fill"
+            log_order(paths, order_line(event, p, now, price=round(price, 6)))
+            if p.intent == "entry":
+                _open_entry(book, p, newly, round(price, 6), now, repairs)
+            else:
+                pos = book.positions.get(p.symbol)
+                if pos is not None:
+                    reason = p.reason or "exit"
+                    record_exit_fill(
+                        book, paths, now, cfg, pos, newly, round(price, 6), reason, p.client_order_id, repairs
+                    )
+    if order.is_terminal:
+        book.pending.pop(p.client_order_id, None)
+        if order.status != "filled":
+            event = {"rejected": "reject", "canceled": "cancel", "expired": "cancel"}.get(order.status, order.status)
+            log_order(paths, order_line(event, p, now))
 
 
 def follow_pending(
