@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     sim_host: str = "127.0.0.1"
     sim_port: int = Field(default=8765, ge=1, le=65535)
     shadow_enabled: bool = Field(default=True, description="run the v2 shadow trader step (never places orders)")
+    # droplet runner + state sync (contract 4.7)
+    sync_transport: str = Field(default="local", pattern=r"^(local|ssh)$", description="droplet transport: local|ssh")
+    sync_host: str = Field(default="", description="droplet host name or IP for the ssh transport")
+    sync_user: str = Field(default="root", description="droplet ssh user")
+    sync_ssh_key: str = Field(default="", description="path of the ssh private key file (never its content)")
+    sync_remote_repo: str = Field(default="/opt/stock-bot", description="checkout path on the droplet")
+    sync_remote_home: str = Field(default="/opt/stock-bot/var", description="STOCKBOT_HOME on the droplet")
+    sync_local_root: Path | None = Field(default=None, description="local transport: the droplet's runtime root")
+    sync_timeout_s: float = Field(default=1800.0, gt=0, description="longest one droplet step may take")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
