@@ -19,11 +19,12 @@ import hashlib
 import math
 import random
 import struct
-from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+
+import numpy as np
 
 from src.core.clock import NY, MarketCalendar, Session
 from src.sim.symbols import HARD_TO_BORROW, NAMED_SYMBOLS, SECTORS
@@ -153,7 +154,7 @@ def _minute_weight(local_minute: int) -> float:
     return 0.01
 
 
-_WEIGHTS = [_minute_weight(m) for m in range(DAY_MINUTES)]
+_WEIGHTS = np.array([_minute_weight(m) for m in range(DAY_MINUTES)])
 
 
 class MarketModel:
@@ -223,24 +224,22 @@ class MarketModel:
             value += amp * p.daily_vol * (g0 * (1 - w) + g1 * w) / 2.0
         return value
 
-    def _minute_path(self, symbol: str, day: date) -> array:
+    def _minute_path(self, symbol: str, day: date) -> np.ndarray:
         """Log prices at each minute since NY midnight of `day`, bridged to the next day's anchor."""
         p = self.profile(symbol)
         length = int((_ny_midnight(day + timedelta(days=1)) - _ny_midnight(day)).total_seconds() // 60)
-        rng = random.Random(f"path:{self.seed}:{symbol}:{day.isoformat()}")
+        key = hashlib.blake2b(f"path:{self.seed}:{symbol}:{day.isoformat()}".encode(), digest_size=8).digest()
+        rng = np.random.default_rng(int.from_bytes(key, "big"))
         weights = _WEIGHTS[:length]
-        total_w = sum(weights)
-        step_scale = 1.0 * p.daily_vol / math.sqrt(total_w)
-        walk = [0.0]
-        cum_w = [0.0]
-        for w in weights:
-            walk.append(walk[-1] + rng.gauss(0.0, 1.0) * step_scale * math.sqrt(w))
-            cum_w.append(cum_w[-1] + w)
+        total_w = float(weights.sum())
+        steps = rng.standard_normal(length) * (p.daily_vol / math.sqrt(total_w)) * np.sqrt(weights)
+        walk = np.concatenate(([0.0], np.cumsum(steps)))
+        frac = np.concatenate(([0.0], np.cumsum(weights))) / total_w
         a0 = self._anchor_log(symbol, day.toordinal())
         a1 = self._anchor_log(symbol, day.toordinal() + 1)
-        end = walk[-1]
-        return array("d", (a0 + (cw / total_w) * (a1 - a0) + wv - (cw / total_w) * end
-                           for wv, cw in zip(walk, cum_w, strict=True)))
+        path = a0 + frac * (a1 - a0) + walk - frac * walk[-1]
+        path.flags.writeable = False  # shared through the cache
+        return path
 
     def log_price(self, symbol: str, ts: datetime) -> float:
         symbol = symbol.upper()
@@ -249,7 +248,7 @@ class MarketModel:
         minutes = (ts - _ny_midnight(day)).total_seconds() / 60.0
         i = min(max(int(minutes), 0), len(path) - 2)
         frac = min(max(minutes - i, 0.0), 1.0)
-        return path[i] * (1 - frac) + path[i + 1] * frac
+        return float(path[i] * (1 - frac) + path[i + 1] * frac)
 
     def price(self, symbol: str, ts: datetime) -> float:
         """Mid price of symbol at ts, rounded to the cent like a real print."""

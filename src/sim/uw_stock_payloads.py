@@ -188,11 +188,11 @@ def info(m: MarketModel, now: datetime, ticker: str, q: Query) -> dict:
 
 
 def _candle(m: MarketModel, ticker: str, start: datetime, end: datetime, s, total: int) -> tuple[dict, int]:
-    pts = [m.price(ticker, start + timedelta(minutes=i))
-           for i in range(int((end - start).total_seconds() // 60) + 1)] if end - start <= timedelta(hours=4) \
-        else [m.price(ticker, start + (end - start) * i / 48) for i in range(49)]
-    vol = sum(m.volume_per_minute(ticker, start + timedelta(minutes=i))
-              for i in range(0, int((end - start).total_seconds() // 60), max(1, int((end - start).total_seconds() // 3600))))
+    minutes = max(1, int((end - start).total_seconds() // 60))
+    n = minutes if minutes <= 240 else 14  # long candles: sample the path, not every minute
+    pts = [m.price(ticker, start + (end - start) * i / n) for i in range(n + 1)]
+    step = minutes / n
+    vol = int(sum(m.volume_per_minute(ticker, start + timedelta(minutes=i * step)) for i in range(n)) * step)
     total += vol
     market_time = "r" if s and s.open <= start < s.close else ("pr" if s and start < s.open else "po")
     return ({"close": dec(pts[-1]), "end_time": iso(end), "high": dec(max(pts)), "low": dec(min(pts)),
@@ -225,6 +225,7 @@ def ohlc(m: MarketModel, now: datetime, ticker: str, candle_size: str, q: Query)
                 groups.append([s])
             else:
                 groups[-1].append(s)
+        groups = groups[-n:]
         total = 0
         for g in groups:
             c, total = _candle(m, ticker, g[0].open, min(now, g[-1].close), g[-1], total)
