@@ -75,10 +75,10 @@ def evaluate_exit(
         return ExitDecision(TIME_EXIT, pnl, f"held {held_min:.1f} min")
     if held_min >= x.stale_after_minutes and pnl < x.stale_min_pnl_pct:
         return ExitDecision(STALE_TRADE, pnl, f"held {held_min:.1f} min, pnl {pnl:.4%}")
+    if x.exit_on_flow_reversal and current_direction in ("long", "short") and current_direction != pos.side:
+        return ExitDecision(FLOW_REVERSAL, pnl, f"flow now {current_direction}")
     if current_score is not None and pos.entry_score > 0 and current_score < x.score_decay_ratio * pos.entry_score:
         return ExitDecision(
             SCORE_DECAY, pnl, f"score {current_score:.3f} < {x.score_decay_ratio} x {pos.entry_score:.3f}"
         )
-    if x.exit_on_flow_reversal and current_direction in ("long", "short") and current_direction != pos.side:
-        return ExitDecision(FLOW_REVERSAL, pnl, f"flow now {current_direction}")
     return None
