@@ -33,8 +33,16 @@ MAX_AGE_S = {  # beyond these an input is `stale` and contributes nothing
     "regime_state": REGIME_MAX_AGE_S,
     "universe": 26 * 3600.0,
 }
-WEIGHTS = {"flow": 0.40, "net_premium": 0.30, "dark_pool": 0.20, "greeks": 0.15, "earnings": 0.50,
-           "market_tide": 0.30, "sector_tide": 0.25, "postmarket_flow": 0.20}
+WEIGHTS = {
+    "flow": 0.40,
+    "net_premium": 0.30,
+    "dark_pool": 0.20,
+    "greeks": 0.15,
+    "earnings": 0.50,
+    "market_tide": 0.30,
+    "sector_tide": 0.25,
+    "postmarket_flow": 0.20,
+}
 
 
 @dataclass
@@ -89,8 +97,12 @@ def load_intel_inputs(paths: Paths, now: datetime) -> IntelInputs:
     """Read every v2 input once (state files and config only; never the network, never healing)."""
     inputs = IntelInputs(paths=paths, loaded_at=now)
     try:
-        inputs.premarket, inputs.info["premarket_intel"] = _load(paths.premarket_intel, IntelFile, "premarket_intel", now)
-        inputs.postmarket, inputs.info["postmarket_intel"] = _load(paths.postmarket_intel, IntelFile, "postmarket_intel", now)
+        inputs.premarket, inputs.info["premarket_intel"] = _load(
+            paths.premarket_intel, IntelFile, "premarket_intel", now
+        )
+        inputs.postmarket, inputs.info["postmarket_intel"] = _load(
+            paths.postmarket_intel, IntelFile, "postmarket_intel", now
+        )
         uni_path = paths.daily_universe_v2
         inputs.universe, info = _load(uni_path, UniverseFile, "universe", now)
         if info.status != "ok":
@@ -101,13 +113,22 @@ def load_intel_inputs(paths: Paths, now: datetime) -> IntelInputs:
         regime = load_regime(paths, now)
         inputs.regime = regime
         flags = set(regime.flags)
-        rstatus = ("missing" if "regime_state_missing" in flags else "corrupt" if "regime_state_corrupt" in flags
-                   else "stale" if "regime_state_stale" in flags else "ok")
-        inputs.info["regime_state"] = InputInfo(str(paths.regime_state), rstatus, regime.as_of,
-                                                age_seconds(regime.as_of, now))
+        rstatus = (
+            "missing"
+            if "regime_state_missing" in flags
+            else "corrupt"
+            if "regime_state_corrupt" in flags
+            else "stale"
+            if "regime_state_stale" in flags
+            else "ok"
+        )
+        inputs.info["regime_state"] = InputInfo(
+            str(paths.regime_state), rstatus, regime.as_of, age_seconds(regime.as_of, now)
+        )
         inputs.profiles = load_sector_profiles()
-        inputs.info["sector_profiles"] = InputInfo(inputs.profiles.path, inputs.profiles.status,
-                                                   inputs.profiles.config.version, error=inputs.profiles.error)
+        inputs.info["sector_profiles"] = InputInfo(
+            inputs.profiles.path, inputs.profiles.status, inputs.profiles.config.version, error=inputs.profiles.error
+        )
     except Exception as exc:  # noqa: BLE001 - never raise into the shadow trader; it scores v1-only instead
         inputs.info.setdefault("load_error", InputInfo("", "corrupt", error=repr(exc)))
     return inputs
@@ -118,8 +139,11 @@ def _v1_fields(v1: Any) -> tuple[float, str, dict[str, float]]:
     score = num(get("score", 0.0)) or 0.0
     direction = str(get("direction", "none") or "none").lower()
     comps = get("components", {}) or {}
-    return score, direction if direction in ("long", "short") else "none", {
-        str(k): float(v) for k, v in dict(comps).items() if num(v) is not None}
+    return (
+        score,
+        direction if direction in ("long", "short") else "none",
+        {str(k): float(v) for k, v in dict(comps).items() if num(v) is not None},
+    )
 
 
 def _ratio(fam: dict[str, Any] | None, key: str) -> float | None:
@@ -131,8 +155,13 @@ def _ratio(fam: dict[str, Any] | None, key: str) -> float | None:
     return (call - put) / (call + put) if call + put > 0 else None
 
 
-def raw_adjustments(pre: SymbolIntel | None, post: SymbolIntel | None, market: dict[str, Any] | None,
-                    sector_tide: dict[str, Any] | None, d: int) -> dict[str, float]:
+def raw_adjustments(
+    pre: SymbolIntel | None,
+    post: SymbolIntel | None,
+    market: dict[str, Any] | None,
+    sector_tide: dict[str, Any] | None,
+    d: int,
+) -> dict[str, float]:
     """Pure: the un-multiplied UW adjustments (score points) for direction sign d in {-1, 0, 1}."""
     adj: dict[str, float] = {}
     if d == 0:
@@ -205,17 +234,23 @@ def _compute(symbol: str, v1: Any, inputs: IntelInputs) -> dict[str, Any]:
         "direction": direction,
         "components": comps,
         "uw_adjustments": adjustments,
-        "multipliers": {"sector": uw_mult, "regime": reg_mult,
-                        "sector_components": {_sector_key(k): sector.multipliers[_sector_key(k)] for k in raw}},
+        "multipliers": {
+            "sector": uw_mult,
+            "regime": reg_mult,
+            "sector_components": {_sector_key(k): sector.multipliers[_sector_key(k)] for k in raw},
+        },
         "v2_metadata": {
             "composite_version": COMPOSITE_VERSION,
             "v1_score": v1_score,
             "uw_total": round(total, 6),
             "raw_adjustments": {k: round(v, 6) for k, v in raw.items()},
             "inputs": {n: i.as_dict() for n, i in inputs.info.items()},
-            "versions": {"composite": COMPOSITE_VERSION, "algorithm": ALGORITHM_VERSION,
-                         "intel_schema": INTEL_SCHEMA_VERSION,
-                         "sector_profiles": inputs.profiles.config.version if inputs.profiles else None},
+            "versions": {
+                "composite": COMPOSITE_VERSION,
+                "algorithm": ALGORITHM_VERSION,
+                "intel_schema": INTEL_SCHEMA_VERSION,
+                "sector_profiles": inputs.profiles.config.version if inputs.profiles else None,
+            },
             "sector": sector.name,
             "regime": regime.regime,
             "regime_confidence": regime.confidence,
@@ -225,8 +260,9 @@ def _compute(symbol: str, v1: Any, inputs: IntelInputs) -> dict[str, Any]:
     }
 
 
-def compute_composite_v2(symbol: str, v1: Any, inputs: IntelInputs, *, attribute: bool = True,
-                         paths: Paths | None = None) -> dict[str, Any]:
+def compute_composite_v2(
+    symbol: str, v1: Any, inputs: IntelInputs, *, attribute: bool = True, paths: Paths | None = None
+) -> dict[str, Any]:
     """The v2 output dict for one symbol; never raises. attribute=False lets the caller batch
     `attribution_record` + `append_attribution` itself."""
     try:
@@ -236,13 +272,24 @@ def compute_composite_v2(symbol: str, v1: Any, inputs: IntelInputs, *, attribute
             v1_score, direction, comps = _v1_fields(v1)
         except Exception:  # noqa: BLE001
             v1_score, direction, comps = 0.0, "none", {}
-        result = {"symbol": str(symbol), "score": v1_score, "direction": direction, "components": comps,
-                  "uw_adjustments": {}, "multipliers": {"sector": 1.0, "regime": 1.0},
-                  "v2_metadata": {"composite_version": COMPOSITE_VERSION, "v1_score": v1_score,
-                                  "inputs": {n: i.as_dict() for n, i in inputs.info.items()},
-                                  "versions": {"composite": COMPOSITE_VERSION, "algorithm": ALGORITHM_VERSION},
-                                  "sector": "UNKNOWN", "regime": "neutral",
-                                  "flags": ["composite_v2_error"], "error": repr(exc)[:300]}}
+        result = {
+            "symbol": str(symbol),
+            "score": v1_score,
+            "direction": direction,
+            "components": comps,
+            "uw_adjustments": {},
+            "multipliers": {"sector": 1.0, "regime": 1.0},
+            "v2_metadata": {
+                "composite_version": COMPOSITE_VERSION,
+                "v1_score": v1_score,
+                "inputs": {n: i.as_dict() for n, i in inputs.info.items()},
+                "versions": {"composite": COMPOSITE_VERSION, "algorithm": ALGORITHM_VERSION},
+                "sector": "UNKNOWN",
+                "regime": "neutral",
+                "flags": ["composite_v2_error"],
+                "error": repr(exc)[:300],
+            },
+        }
     target = paths or inputs.paths
     if attribute and target is not None:
         try:

@@ -33,11 +33,16 @@ COMPOSE_SERVICE = "uw-daemon"
 SUBSYSTEM = "uw_daemon_health"
 SPIKE_EVENTS = ("uw_rate_limit_block", "uw_invalid_endpoint_attempt")
 DEFAULTS: dict[str, float] = {
-    "cache_warn_s": 300.0, "cache_critical_s": 900.0,
+    "cache_warn_s": 300.0,
+    "cache_critical_s": 900.0,
     "spike_window_min": 15.0,
-    "rate_limit_warn": 10, "rate_limit_critical": 30,
-    "invalid_endpoint_warn": 1, "invalid_endpoint_critical": 5,
-    "restarts_warn": 3, "restarts_critical": 5, "restart_window_s": 3600.0,
+    "rate_limit_warn": 10,
+    "rate_limit_critical": 30,
+    "invalid_endpoint_warn": 1,
+    "invalid_endpoint_critical": 5,
+    "restarts_warn": 3,
+    "restarts_critical": 5,
+    "restart_window_s": 3600.0,
 }
 RANK = {"ok": 0, "unknown": 1, "warning": 1, "critical": 2}
 
@@ -51,8 +56,12 @@ def systemd_show(unit: str = UNIT) -> dict[str, str] | None:
     if not systemd_available():
         return None
     try:
-        out = subprocess.run(["systemctl", "show", unit, "-p", "ExecMainPID", "-p", "NRestarts", "-p", "ActiveState"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["systemctl", "show", unit, "-p", "ExecMainPID", "-p", "NRestarts", "-p", "ActiveState"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -139,15 +148,24 @@ def check_process(systemd: dict[str, str] | None, lock_pid: int | None) -> Daemo
             return DaemonCheck(status="critical", detail="no systemd and no PID in the lock file", data=data)
     alive = pid_alive(pid)
     data["alive"] = alive
-    return DaemonCheck(status="ok" if alive else "critical",
-                       detail=f"pid {pid} {'alive' if alive else 'not running'} (/proc)", data=data)
+    return DaemonCheck(
+        status="ok" if alive else "critical",
+        detail=f"pid {pid} {'alive' if alive else 'not running'} (/proc)",
+        data=data,
+    )
 
 
 def check_lock(path: os.PathLike[str] | str, info: dict[str, Any], main_pid: int | None) -> DaemonCheck:
     held = lock_held(path)
     lock_pid = _int(info.get("pid"))
-    data = {"path": os.fspath(path), "exists": os.path.exists(path), "held": held, "pid": lock_pid,
-            "host": info.get("host"), "started_at": info.get("started_at") or info.get("start")}
+    data = {
+        "path": os.fspath(path),
+        "exists": os.path.exists(path),
+        "held": held,
+        "pid": lock_pid,
+        "host": info.get("host"),
+        "started_at": info.get("started_at") or info.get("start"),
+    }
     if held is None:
         return DaemonCheck(status="critical", detail="lock file missing or unreadable", data=data)
     if not held:
@@ -166,17 +184,29 @@ def check_cache(paths: Paths, now: datetime, warn_s: float, crit_s: float) -> Da
         return DaemonCheck(status="critical", detail=f"cache {res.status.value}", data={"error": res.error[:200]})
     meta = res.value.meta
     age = res.value.age_seconds(now.timestamp())
-    data = {"written_at": meta.written_at, "age_s": None if age is None else round(age, 1),
-            "poll_cycle": meta.poll_cycle, "daemon_pid": meta.daemon_pid, "budget_left": meta.budget_left,
-            "endpoints_failed": list(meta.endpoints_failed)[:20]}
+    data = {
+        "written_at": meta.written_at,
+        "age_s": None if age is None else round(age, 1),
+        "poll_cycle": meta.poll_cycle,
+        "daemon_pid": meta.daemon_pid,
+        "budget_left": meta.budget_left,
+        "endpoints_failed": list(meta.endpoints_failed)[:20],
+    }
     if age is None:
         return DaemonCheck(status="critical", detail="cache never written by the daemon", data=data)
     status = "critical" if age > crit_s else "warning" if age > warn_s else "ok"
     return DaemonCheck(status=status, detail=f"cache age {age:.0f}s", data=data)
 
 
-def check_restarts(systemd: dict[str, str] | None, pid: int | None, previous: DaemonHealthState, now: datetime,
-                   warn: int, crit: int, window_s: float) -> tuple[DaemonCheck, dict[str, Any]]:
+def check_restarts(
+    systemd: dict[str, str] | None,
+    pid: int | None,
+    previous: DaemonHealthState,
+    now: datetime,
+    warn: int,
+    crit: int,
+    window_s: float,
+) -> tuple[DaemonCheck, dict[str, Any]]:
     """Restarts within the window: systemd's NRestarts deltas, else PID changes between checks."""
     prev = (previous.checks.get("restarts") or DaemonCheck()).data
     history = [h for h in prev.get("history", []) if isinstance(h, dict)]
@@ -219,8 +249,11 @@ def check_spikes(counts: dict[str, int], o: dict[str, float], window_min: float)
         status = "warning"
     if rl >= o["rate_limit_critical"] or inv >= o["invalid_endpoint_critical"]:
         status = "critical"
-    return DaemonCheck(status=status, detail=f"last {window_min:.0f} min: {rl} rate-limit blocks, "
-                                             f"{inv} invalid endpoint attempts", data={**counts, "window_min": window_min})
+    return DaemonCheck(
+        status=status,
+        detail=f"last {window_min:.0f} min: {rl} rate-limit blocks, {inv} invalid endpoint attempts",
+        data={**counts, "window_min": window_min},
+    )
 
 
 def restart_daemon(paths: Paths, use_systemd: bool) -> dict[str, Any]:
@@ -237,12 +270,22 @@ def restart_daemon(paths: Paths, use_systemd: bool) -> dict[str, Any]:
     else:
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-            result = {"attempted": True, "ok": out.returncode == 0, "command": " ".join(cmd),
-                      "returncode": out.returncode, "stderr": out.stderr.strip()[-300:]}
+            result = {
+                "attempted": True,
+                "ok": out.returncode == 0,
+                "command": " ".join(cmd),
+                "returncode": out.returncode,
+                "stderr": out.stderr.strip()[-300:],
+            }
         except (OSError, subprocess.SubprocessError) as exc:
             result = {"attempted": True, "ok": False, "command": " ".join(cmd), "error": repr(exc)[:300]}
-    emit(SUBSYSTEM, "uw_daemon_self_heal_succeeded" if result["ok"] else "uw_daemon_self_heal_failed",
-         "info" if result["ok"] else "error", paths=paths, **result)
+    emit(
+        SUBSYSTEM,
+        "uw_daemon_self_heal_succeeded" if result["ok"] else "uw_daemon_self_heal_failed",
+        "info" if result["ok"] else "error",
+        paths=paths,
+        **result,
+    )
     return result
 
 
@@ -260,13 +303,25 @@ def evaluate(paths: Paths, now: datetime, options: dict[str, Any]) -> DaemonHeal
     main_pid = _int(checks["process"].data.get("exec_main_pid")) if systemd else None
     checks["lock"] = check_lock(paths.uw_daemon_lock, info, main_pid)
     checks["cache"] = check_cache(paths, now, o["cache_warn_s"], o["cache_critical_s"])
-    checks["restarts"], _ = check_restarts(systemd, main_pid or lock_pid, previous, now, int(o["restarts_warn"]),
-                                           int(o["restarts_critical"]), o["restart_window_s"])
+    checks["restarts"], _ = check_restarts(
+        systemd,
+        main_pid or lock_pid,
+        previous,
+        now,
+        int(o["restarts_warn"]),
+        int(o["restarts_critical"]),
+        o["restart_window_s"],
+    )
     checks["event_spikes"] = check_spikes(count_spikes(paths, now, o["spike_window_min"]), o, o["spike_window_min"])
     status = max((c.status for c in checks.values()), key=lambda s: RANK.get(s, 1))
     reasons = [f"{n}: {c.detail}" for n, c in checks.items() if c.status != "ok"]
-    return DaemonHealthState(generated_at=iso(now), status=status, checks=checks, reasons=reasons,
-                             process_source="systemd" if systemd is not None else "lock_file")
+    return DaemonHealthState(
+        generated_at=iso(now),
+        status=status,
+        checks=checks,
+        reasons=reasons,
+        process_source="systemd" if systemd is not None else "lock_file",
+    )
 
 
 def run_daemon_health_check(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -282,8 +337,18 @@ def run_daemon_health_check(day: str, paths: Paths, settings: Any, options: dict
         emit(SUBSYSTEM, "uw_daemon_health_check_failed", "error", paths=paths, error=repr(exc)[:500])
         return {"ok": False, "message": f"daemon health check failed: {exc!r}"[:500], "artifacts": []}
     level = state.status if state.status in ("ok", "warning", "critical") else "warning"
-    emit(SUBSYSTEM, f"uw_daemon_health_{level}", {"ok": "info", "warning": "warning", "critical": "critical"}[level],
-         paths=paths, status=state.status, reasons=state.reasons)
-    return {"ok": True, "message": f"uw daemon {state.status}" + (f": {'; '.join(state.reasons)}" if state.reasons else ""),
-            "artifacts": [str(paths.uw_daemon_health_state)], "status": state.status,
-            "elapsed_s": round(time.monotonic() - started, 3)}
+    emit(
+        SUBSYSTEM,
+        f"uw_daemon_health_{level}",
+        {"ok": "info", "warning": "warning", "critical": "critical"}[level],
+        paths=paths,
+        status=state.status,
+        reasons=state.reasons,
+    )
+    return {
+        "ok": True,
+        "message": f"uw daemon {state.status}" + (f": {'; '.join(state.reasons)}" if state.reasons else ""),
+        "artifacts": [str(paths.uw_daemon_health_state)],
+        "status": state.status,
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

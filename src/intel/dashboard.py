@@ -58,8 +58,10 @@ def section_universe(paths: Paths) -> list[str]:
     daily, ds = _load(paths.daily_universe, UniverseFile)
     v2, vs = _load(paths.daily_universe_v2, UniverseFile)
     lines.append(f"- Core: {len(core.symbols) if core else 0} symbols ({cs})")
-    lines.append(f"- Daily: {len(daily.symbols) if daily else 0} symbols ({ds})"
-                 + (f", source {(daily.model_extra or {}).get('source')}" if daily else ""))
+    lines.append(
+        f"- Daily: {len(daily.symbols) if daily else 0} symbols ({ds})"
+        + (f", source {(daily.model_extra or {}).get('source')}" if daily else "")
+    )
     lines.append(f"- Universe v2 (shadow): {len(v2.symbols) if v2 else 0} symbols ({vs})")
     if daily and daily.symbols:
         lines += ["", "| rank | symbol | score | reason | v2 rank |", "|---:|---|---:|---|---:|"]
@@ -71,13 +73,21 @@ def section_universe(paths: Paths) -> list[str]:
 
 def section_freshness(paths: Paths, now: datetime, out_dir: Path, stem: str, pngs: list[Path]) -> list[str]:
     results = check_all(paths, now)
-    lines = ["## Intel freshness", "", "| artifact | status | as of | age (h) | budget (h) |", "|---|---|---|---:|---:|"]
+    lines = [
+        "## Intel freshness",
+        "",
+        "| artifact | status | as of | age (h) | budget (h) |",
+        "|---|---|---|---:|---:|",
+    ]
     for name, r in results.items():
         age = None if r.age_s is None else r.age_s / 3600
-        lines.append(f"| {name} | {r.status} | {r.as_of or '-'} | {_fmt(age, 1)} | {_fmt((r.max_age_s or 0) / 3600, 0)} |")
+        lines.append(
+            f"| {name} | {r.status} | {r.as_of or '-'} | {_fmt(age, 1)} | {_fmt((r.max_age_s or 0) / 3600, 0)} |"
+        )
     aged = [(n, r.age_s / 3600) for n, r in results.items() if r.age_s is not None]
-    png = charts.bar_chart([n for n, _ in aged], [a for _, a in aged], "Intel artifact age", "hours",
-                           out_dir / f"{stem}_freshness.png")
+    png = charts.bar_chart(
+        [n for n, _ in aged], [a for _, a in aged], "Intel artifact age", "hours", out_dir / f"{stem}_freshness.png"
+    )
     if png:
         pngs.append(png)
         lines += ["", f"![freshness]({png.name})"]
@@ -89,15 +99,22 @@ def section_regime(paths: Paths) -> list[str]:
     lines = ["## Regime", ""]
     if reg is None:
         return lines + [f"_regime state {status}: v2 treats the regime as neutral._"]
-    lines += [f"- Regime: **{reg.regime}** (confidence {reg.confidence:.2f}), as of {reg.as_of}",
-              f"- Flags: {', '.join(reg.flags) or 'none'}", f"- Inputs: {reg.inputs or {}}"]
+    lines += [
+        f"- Regime: **{reg.regime}** (confidence {reg.confidence:.2f}), as of {reg.as_of}",
+        f"- Flags: {', '.join(reg.flags) or 'none'}",
+        f"- Inputs: {reg.inputs or {}}",
+    ]
     tide = reg.evidence.get("tide") or {}
     if tide:
-        lines.append(f"- Tide ratio {_fmt(tide.get('tide_ratio'), 3)}, persistence {_fmt(tide.get('persistence'), 2)}, "
-                     f"sign flips {tide.get('sign_flips')}, source {tide.get('source')}")
+        lines.append(
+            f"- Tide ratio {_fmt(tide.get('tide_ratio'), 3)}, persistence {_fmt(tide.get('persistence'), 2)}, "
+            f"sign flips {tide.get('sign_flips')}, source {tide.get('source')}"
+        )
     vol = reg.evidence.get("volatility") or {}
     if vol:
-        lines.append(f"- Median IV {_fmt(vol.get('median_iv'), 3)}, median IV rank {_fmt(vol.get('median_iv_rank'), 1)}")
+        lines.append(
+            f"- Median IV {_fmt(vol.get('median_iv'), 3)}, median IV rank {_fmt(vol.get('median_iv_rank'), 1)}"
+        )
     return lines
 
 
@@ -112,18 +129,31 @@ def section_sectors(paths: Paths, out_dir: Path, stem: str, pngs: list[Path]) ->
         if e.symbol not in members.setdefault(name, []):
             members[name].append(e.symbol)
     tides = pre.market.sector_tide if pre else {}
-    lines = ["## Sector view", "", f"Sector profiles: {profiles.status} ({profiles.path}); premarket intel: {ps}", "",
-             "| sector | uw multiplier | universe members | sector tide bias | tide ratio |", "|---|---:|---|---|---:|"]
+    lines = [
+        "## Sector view",
+        "",
+        f"Sector profiles: {profiles.status} ({profiles.path}); premarket intel: {ps}",
+        "",
+        "| sector | uw multiplier | universe members | sector tide bias | tide ratio |",
+        "|---|---:|---|---|---:|",
+    ]
     names = sorted(set(profiles.config.sectors) | set(members))
     for name in names:
         mult = resolve_sector("", profiles, hint=name).multipliers["uw"]
         t = tides.get(name) or {}
         syms = members.get(name, [])
-        lines.append(f"| {name} | {mult:.2f} | {', '.join(syms[:8])}{' ...' if len(syms) > 8 else ''} "
-                     f"| {t.get('bias', '-')} | {_fmt(t.get('tide_ratio'), 3)} |")
+        lines.append(
+            f"| {name} | {mult:.2f} | {', '.join(syms[:8])}{' ...' if len(syms) > 8 else ''} "
+            f"| {t.get('bias', '-')} | {_fmt(t.get('tide_ratio'), 3)} |"
+        )
     ratios = [(n, num(t.get("tide_ratio"))) for n, t in tides.items() if num(t.get("tide_ratio")) is not None]
-    png = charts.bar_chart([n for n, _ in ratios], [r for _, r in ratios], "Sector tide (premarket)",  # type: ignore[misc]
-                           "net / gross premium", out_dir / f"{stem}_sector_tide.png")
+    png = charts.bar_chart(
+        [n for n, _ in ratios],
+        [r for _, r in ratios],
+        "Sector tide (premarket)",  # type: ignore[misc]
+        "net / gross premium",
+        out_dir / f"{stem}_sector_tide.png",
+    )
     if png:
         pngs.append(png)
         lines += ["", f"![sector tide]({png.name})"]
@@ -144,15 +174,21 @@ def section_scores(paths: Paths, day: str, out_dir: Path, stem: str, pngs: list[
             if num(v) is not None:
                 drivers[k] = drivers.get(k, 0.0) + abs(float(v))
     deltas = [num(r.get("delta")) or 0.0 for r in latest.values()]
-    lines += [f"- Scorings recorded: {len(rows)} over {len(latest)} symbols",
-              f"- Mean v2 - v1: {sum(deltas) / len(deltas):+.3f}; lifted {sum(d > 0 for d in deltas)}, "
-              f"cut {sum(d < 0 for d in deltas)}, unchanged {sum(d == 0 for d in deltas)}",
-              "- Total |adjustment| by intel: " + ", ".join(f"{k} {v:.2f}" for k, v in
-                                                              sorted(drivers.items(), key=lambda kv: -kv[1])), "",
-              "| symbol | direction | v1 | v2 | delta | top driver | regime | sector |", "|---|---|---:|---:|---:|---|---|---|"]
+    lines += [
+        f"- Scorings recorded: {len(rows)} over {len(latest)} symbols",
+        f"- Mean v2 - v1: {sum(deltas) / len(deltas):+.3f}; lifted {sum(d > 0 for d in deltas)}, "
+        f"cut {sum(d < 0 for d in deltas)}, unchanged {sum(d == 0 for d in deltas)}",
+        "- Total |adjustment| by intel: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in sorted(drivers.items(), key=lambda kv: -kv[1])),
+        "",
+        "| symbol | direction | v1 | v2 | delta | top driver | regime | sector |",
+        "|---|---|---:|---:|---:|---|---|---|",
+    ]
     for sym, r in sorted(latest.items(), key=lambda kv: -abs(num(kv[1].get("delta")) or 0))[:20]:
-        lines.append(f"| {sym} | {r.get('direction')} | {_fmt(r.get('v1_score'), 3)} | {_fmt(r.get('v2_score'), 3)} | "
-                     f"{_fmt(r.get('delta'), 3)} | {r.get('top_driver') or '-'} | {r.get('regime')} | {r.get('sector')} |")
+        lines.append(
+            f"| {sym} | {r.get('direction')} | {_fmt(r.get('v1_score'), 3)} | {_fmt(r.get('v2_score'), 3)} | "
+            f"{_fmt(r.get('delta'), 3)} | {r.get('top_driver') or '-'} | {r.get('regime')} | {r.get('sector')} |"
+        )
     pts = [(s, num(r.get("v1_score")) or 0.0, num(r.get("v2_score")) or 0.0) for s, r in latest.items()]
     png = charts.score_scatter(pts, out_dir / f"{stem}_v2_vs_v1.png")
     if png:
@@ -177,7 +213,9 @@ def section_health(paths: Paths) -> list[str]:
 def section_exit(paths: Paths, day: str) -> list[str]:
     lines = [f"## {EXIT_SECTION}", ""]
     missing: list[str] = []
-    exits = _day_rows(paths.exit_attribution_log, day, ("exit_ts", "ts")) if paths.exit_attribution_log.exists() else None
+    exits = (
+        _day_rows(paths.exit_attribution_log, day, ("exit_ts", "ts")) if paths.exit_attribution_log.exists() else None
+    )
     if exits is None:
         missing.append(f"logs/{paths.exit_attribution_log.name} (missing)")
     else:
@@ -185,26 +223,34 @@ def section_exit(paths: Paths, day: str) -> list[str]:
         reasons: dict[str, int] = {}
         for r in exits:
             reasons[str(r.get("exit_reason") or "unknown")] = reasons.get(str(r.get("exit_reason") or "unknown"), 0) + 1
-        lines += [f"- Exits today ({paths.exit_attribution_log.name}): {len(exits)}, P&L ${sum(pnl):,.2f}, "
-                  f"wins {sum(p > 0 for p in pnl)}/{len(pnl)}",  # type: ignore[operator]
-                  "- By exit reason: " + (", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none")]
-    for label, path in (("Premarket exit intel", paths.premarket_exit_intel),
-                        ("Postmarket exit intel", paths.postmarket_exit_intel)):
+        lines += [
+            f"- Exits today ({paths.exit_attribution_log.name}): {len(exits)}, P&L ${sum(pnl):,.2f}, "
+            f"wins {sum(p > 0 for p in pnl)}/{len(pnl)}",  # type: ignore[operator]
+            "- By exit reason: " + (", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none"),
+        ]
+    for label, path in (
+        ("Premarket exit intel", paths.premarket_exit_intel),
+        ("Postmarket exit intel", paths.postmarket_exit_intel),
+    ):
         val, st = _load(path, _AnyJson)
         if val is None:
             missing.append(f"state/{path.name} ({st})")
             continue
         d = val.model_dump()
-        lines.append(f"- {label}: generated {d.get('generated_at')}, regime {d.get('regime')}, "
-                     f"open positions {d.get('open_positions')}, outlooks {len(d.get('positions') or [])}")
+        lines.append(
+            f"- {label}: generated {d.get('generated_at')}, regime {d.get('regime')}, "
+            f"open positions {d.get('open_positions')}, outlooks {len(d.get('positions') or [])}"
+        )
     val, st = _load(paths.exit_intel_pnl_summary, _AnyJson)
     if val is None:
         missing.append(f"state/{paths.exit_intel_pnl_summary.name} ({st})")
     else:
         d = val.model_dump()
         overall = d.get("overall") or {}
-        lines.append(f"- Exit intel P&L ({d.get('day')}): exits {d.get('exits_total')}, P&L ${_fmt(d.get('pnl_usd_total'))}, "
-                     f"win rate {_fmt(overall.get('win_rate'), 2)}, replacements {d.get('replacements')}")
+        lines.append(
+            f"- Exit intel P&L ({d.get('day')}): exits {d.get('exits_total')}, P&L ${_fmt(d.get('pnl_usd_total'))}, "
+            f"win rate {_fmt(overall.get('win_rate'), 2)}, replacements {d.get('replacements')}"
+        )
     if missing:
         lines += ["", "Not available yet: " + "; ".join(missing) + "."]
     return lines
@@ -215,16 +261,22 @@ def build_dashboard(paths: Paths, day: str, now: datetime) -> tuple[Path, list[P
     report.parent.mkdir(parents=True, exist_ok=True)
     stem = report.stem
     pngs: list[Path] = []
-    parts = [f"# Intel Dashboard {day}", "",
-             f"Generated {iso(now)} from state and logs only (no network). v2 is shadow-only; "
-             "v1 trading reads none of this.", ""]
-    for build in (lambda: section_universe(paths),
-                  lambda: section_freshness(paths, now, report.parent, stem, pngs),
-                  lambda: section_regime(paths),
-                  lambda: section_sectors(paths, report.parent, stem, pngs),
-                  lambda: section_scores(paths, day, report.parent, stem, pngs),
-                  lambda: section_health(paths),
-                  lambda: section_exit(paths, day)):
+    parts = [
+        f"# Intel Dashboard {day}",
+        "",
+        f"Generated {iso(now)} from state and logs only (no network). v2 is shadow-only; "
+        "v1 trading reads none of this.",
+        "",
+    ]
+    for build in (
+        lambda: section_universe(paths),
+        lambda: section_freshness(paths, now, report.parent, stem, pngs),
+        lambda: section_regime(paths),
+        lambda: section_sectors(paths, report.parent, stem, pngs),
+        lambda: section_scores(paths, day, report.parent, stem, pngs),
+        lambda: section_health(paths),
+        lambda: section_exit(paths, day),
+    ):
         try:
             parts += build() + [""]
         except Exception as exc:  # noqa: BLE001 - one broken section must not lose the others
@@ -243,5 +295,9 @@ def run_intel_dashboard(day: str, paths: Paths, settings: Any, options: dict[str
     except Exception as exc:  # noqa: BLE001 - contract 4.14: generation is always safe
         emit("intel", "intel_dashboard_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
         return {"ok": False, "message": f"intel dashboard failed: {exc!r}"[:500], "artifacts": []}
-    return {"ok": True, "message": f"dashboard with {len(pngs)} chart(s)",
-            "artifacts": [str(report), *map(str, pngs)], "elapsed_s": round(time.monotonic() - started, 3)}
+    return {
+        "ok": True,
+        "message": f"dashboard with {len(pngs)} chart(s)",
+        "artifacts": [str(report), *map(str, pngs)],
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

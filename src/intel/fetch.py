@@ -88,16 +88,17 @@ class IntelFetcher:
                 self._event_once("intel_uw_breaker_open", "error", failures=self._consecutive)
             return None
         self._consecutive = 0
-        return Fetched(getattr(resp, "data", None), bool(getattr(resp, "stale", False)),
-                       bool(getattr(resp, "from_cache", False)))
+        return Fetched(
+            getattr(resp, "data", None), bool(getattr(resp, "stale", False)), bool(getattr(resp, "from_cache", False))
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
             "calls_made": self.calls_made,
             "calls_failed": self.calls_failed,
             "partial": bool(self.exhausted or self.calls_failed),
-            "degraded_reason": self.degraded_reason or (f"{self.calls_failed} UW call(s) failed"
-                                                        if self.calls_failed else None),
+            "degraded_reason": self.degraded_reason
+            or (f"{self.calls_failed} UW call(s) failed" if self.calls_failed else None),
             "errors": list(self.errors[:50]),
         }
 

@@ -56,8 +56,14 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("postmarket_intel", "postmarket_intel", IntelFile, 26 * HOUR, "postmarket_intel"),
     Artifact("regime_state", "regime_state", RegimeStateFile, 26 * HOUR, "regime_detector"),
     Artifact("uw_intel_pnl_summary", "uw_intel_pnl_summary", UwIntelPnlSummary, 50 * HOUR, "intel_pnl"),
-    Artifact("uw_daemon_health_state", "uw_daemon_health_state", DaemonHealthState, 1 * HOUR,
-             "daemon_health_check", daily=False),
+    Artifact(
+        "uw_daemon_health_state",
+        "uw_daemon_health_state",
+        DaemonHealthState,
+        1 * HOUR,
+        "daemon_health_check",
+        daily=False,
+    ),
 )
 
 
@@ -122,8 +128,13 @@ def _self_heal(producer: str, day: str, settings: Any, paths: Paths) -> dict[str
 
         conn = fail_fast(settings.redis_url, timeout_s=3.0)
         out = enqueue_job(producer, day, {}, connection=conn, settings=settings, source="intel_health", force=True)
-        result = {"attempted": True, "job": producer, "enqueued": out.enqueued, "job_id": out.job_id,
-                  "reason": out.reason}
+        result = {
+            "attempted": True,
+            "job": producer,
+            "enqueued": out.enqueued,
+            "job_id": out.job_id,
+            "reason": out.reason,
+        }
     except Exception as exc:  # noqa: BLE001 - self-heal is best-effort by contract
         result = {"attempted": True, "job": producer, "enqueued": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     emit("intel", "intel_self_heal_attempt", "info" if result.get("enqueued") else "warning", paths=paths, **result)
@@ -151,16 +162,27 @@ def run_intel_health_checks(day: str, paths: Paths, settings: Any, options: dict
                 if r.producer not in healed:  # one enqueue per job, even if it owns several files
                     healed[r.producer] = _self_heal(r.producer, day, settings, paths)
                 r.self_heal = healed[r.producer]
-        state = IntelHealthState(generated_at=iso(now), overall=overall_status(results), artifacts=results,
-                                 self_heal_enabled=heal)
+        state = IntelHealthState(
+            generated_at=iso(now), overall=overall_status(results), artifacts=results, self_heal_enabled=heal
+        )
         save_state(paths.intel_health_state, state)
     except Exception as exc:  # noqa: BLE001 - job bodies report, never raise
         emit("intel", "intel_health_check_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
         return {"ok": False, "message": f"intel health check failed: {exc!r}"[:500], "artifacts": []}
     bad = {n: r.status for n, r in results.items() if r.status != "ok"}
     if bad:
-        emit("intel", "intel_health_degraded", "critical" if state.overall == "critical" else "warning",
-             paths=paths, overall=state.overall, artifacts=bad)
-    return {"ok": True, "message": f"intel health {state.overall}" + (f": {bad}" if bad else ""),
-            "artifacts": [str(paths.intel_health_state)], "overall": state.overall,
-            "elapsed_s": round(time.monotonic() - started, 3)}
+        emit(
+            "intel",
+            "intel_health_degraded",
+            "critical" if state.overall == "critical" else "warning",
+            paths=paths,
+            overall=state.overall,
+            artifacts=bad,
+        )
+    return {
+        "ok": True,
+        "message": f"intel health {state.overall}" + (f": {bad}" if bad else ""),
+        "artifacts": [str(paths.intel_health_state)],
+        "overall": state.overall,
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

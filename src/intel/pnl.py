@@ -51,17 +51,30 @@ def parse_exit(row: dict[str, Any], source: str) -> ClosedTrade | None:
     if action not in EXIT_ACTIONS:
         return None
     sym = row.get("symbol")
-    pnl = next((num(row.get(k)) for k in ("realized_pnl_usd", "pnl_usd", "pnl", "realized_pnl")
-                if num(row.get(k)) is not None), None)
+    pnl = next(
+        (
+            num(row.get(k))
+            for k in ("realized_pnl_usd", "pnl_usd", "pnl", "realized_pnl")
+            if num(row.get(k)) is not None
+        ),
+        None,
+    )
     if not isinstance(sym, str) or not sym or pnl is None:
         return None
     adj = row.get("uw_adjustments")
     return ClosedTrade(
-        source=source, symbol=sym.upper(), side=str(row.get("side") or "long").lower(), pnl=pnl,
-        pnl_pct=num(row.get("pnl_pct")), exit_ts=parse_ts(row.get("exit_ts") or row.get("ts")),
+        source=source,
+        symbol=sym.upper(),
+        side=str(row.get("side") or "long").lower(),
+        pnl=pnl,
+        pnl_pct=num(row.get("pnl_pct")),
+        exit_ts=parse_ts(row.get("exit_ts") or row.get("ts")),
         entry_ts=parse_ts(row.get("entry_ts")),
-        adjustments={k: float(v) for k, v in (adj or {}).items() if num(v) is not None} if isinstance(adj, dict) else {},
-        sector=str(row.get("sector") or "UNKNOWN"), regime=str(row.get("regime") or "unknown"),
+        adjustments={k: float(v) for k, v in (adj or {}).items() if num(v) is not None}
+        if isinstance(adj, dict)
+        else {},
+        sector=str(row.get("sector") or "UNKNOWN"),
+        regime=str(row.get("regime") or "unknown"),
     )
 
 
@@ -104,8 +117,12 @@ def summarize(trades: Iterable[ClosedTrade], day: str, now: datetime, sources: d
             s.trades_attributed += 1 if t.attributed else 0
             for comp, adj in t.adjustments.items():
                 _add(s.by_component.setdefault(comp, ComponentPnl()), t, adj)
-        _add(s.by_sector.setdefault(t.sector, ComponentPnl()), t, sum(t.adjustments.values()) if t.adjustments else None)
-        _add(s.by_regime.setdefault(t.regime, ComponentPnl()), t, sum(t.adjustments.values()) if t.adjustments else None)
+        _add(
+            s.by_sector.setdefault(t.sector, ComponentPnl()), t, sum(t.adjustments.values()) if t.adjustments else None
+        )
+        _add(
+            s.by_regime.setdefault(t.regime, ComponentPnl()), t, sum(t.adjustments.values()) if t.adjustments else None
+        )
     s.sparse = s.trades_total == 0 or not s.by_component
     if s.trades_total == 0:
         s.notes.append("no closed trades for the day in the exit logs")
@@ -119,8 +136,11 @@ def collect(paths: Paths, day: str) -> tuple[list[ClosedTrade], dict[str, str], 
     sources: dict[str, str] = {}
     trades: list[ClosedTrade] = []
     skipped = 0
-    for name, path, source in (("exits", paths.exits_log, "v1"), ("shadow", paths.shadow_log, "shadow"),
-                               ("shadow_trades", paths.shadow_trades_log, "shadow")):
+    for name, path, source in (
+        ("exits", paths.exits_log, "v1"),
+        ("shadow", paths.shadow_log, "shadow"),
+        ("shadow_trades", paths.shadow_trades_log, "shadow"),
+    ):
         if not path.exists():
             sources[name] = "missing"
             continue
@@ -154,20 +174,33 @@ def collect(paths: Paths, day: str) -> tuple[list[ClosedTrade], dict[str, str], 
 
 
 def render(s: UwIntelPnlSummary) -> str:
-    lines = [f"# UW Intel P&L {s.day}", "", f"Generated {s.generated_at}. Shadow/v2 analysis only; v1 trading is not affected.", "",
-             f"- Closed trades: {s.trades_total} (attributed to intel: {s.trades_attributed})",
-             f"- Total P&L: ${s.pnl_usd_total:,.2f}", f"- Sparse: {'yes' if s.sparse else 'no'}",
-             "- Sources: " + ", ".join(f"{k}={v}" for k, v in sorted(s.sources.items())), ""]
+    lines = [
+        f"# UW Intel P&L {s.day}",
+        "",
+        f"Generated {s.generated_at}. Shadow/v2 analysis only; v1 trading is not affected.",
+        "",
+        f"- Closed trades: {s.trades_total} (attributed to intel: {s.trades_attributed})",
+        f"- Total P&L: ${s.pnl_usd_total:,.2f}",
+        f"- Sparse: {'yes' if s.sparse else 'no'}",
+        "- Sources: " + ", ".join(f"{k}={v}" for k, v in sorted(s.sources.items())),
+        "",
+    ]
     for note in s.notes:
         lines.append(f"> {note}")
-    for title, table in (("By intel component", s.by_component), ("By sector", s.by_sector), ("By regime", s.by_regime)):
+    for title, table in (
+        ("By intel component", s.by_component),
+        ("By sector", s.by_sector),
+        ("By regime", s.by_regime),
+    ):
         lines += ["", f"## {title}", ""]
         if not table:
             lines.append("_no data_")
             continue
         lines += ["| name | trades | wins | P&L $ | avg adj | helped | hurt |", "|---|---:|---:|---:|---:|---:|---:|"]
         for name, b in sorted(table.items(), key=lambda kv: -abs(kv[1].pnl_usd)):
-            lines.append(f"| {name} | {b.trades} | {b.wins} | {b.pnl_usd:,.2f} | {b.avg_adjustment:+.3f} | {b.helped} | {b.hurt} |")
+            lines.append(
+                f"| {name} | {b.trades} | {b.wins} | {b.pnl_usd:,.2f} | {b.avg_adjustment:+.3f} | {b.helped} | {b.hurt} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -186,7 +219,11 @@ def run_intel_pnl(day: str, paths: Paths, settings: Any, options: dict[str, Any]
     except Exception as exc:  # noqa: BLE001 - P&L is best-effort by contract
         emit("intel", "intel_pnl_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
         return {"ok": False, "message": f"intel pnl failed: {exc!r}"[:500], "artifacts": []}
-    return {"ok": True, "message": f"{summary.trades_total} trades, {summary.trades_attributed} attributed"
-                                   + (" (sparse)" if summary.sparse else ""),
-            "artifacts": [str(paths.uw_intel_pnl_summary), str(report)], "sparse": summary.sparse,
-            "elapsed_s": round(time.monotonic() - started, 3)}
+    return {
+        "ok": True,
+        "message": f"{summary.trades_total} trades, {summary.trades_attributed} attributed"
+        + (" (sparse)" if summary.sparse else ""),
+        "artifacts": [str(paths.uw_intel_pnl_summary), str(report)],
+        "sparse": summary.sparse,
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

@@ -99,8 +99,9 @@ def collect_market(fetcher: IntelFetcher, now: datetime, sectors: dict[str, str]
     return m
 
 
-def collect_symbol(fetcher: IntelFetcher, symbol: str, families: tuple[str, ...], now: datetime,
-                   sector: str | None) -> SymbolIntel:
+def collect_symbol(
+    fetcher: IntelFetcher, symbol: str, families: tuple[str, ...], now: datetime, sector: str | None
+) -> SymbolIntel:
     si = SymbolIntel(symbol=symbol, sector=sector)
     for fam in families:
         tmpl, params = SYMBOL_FAMILIES[fam]
@@ -118,8 +119,9 @@ def collect_symbol(fetcher: IntelFetcher, symbol: str, families: tuple[str, ...]
     return si
 
 
-def collect_intel(kind: str, day: str, paths: Paths, fetcher: IntelFetcher, now: datetime,
-                  max_symbols: int | None = None) -> IntelFile:
+def collect_intel(
+    kind: str, day: str, paths: Paths, fetcher: IntelFetcher, now: datetime, max_symbols: int | None = None
+) -> IntelFile:
     profiles = load_sector_profiles()
     hints = universe_symbols(paths)
     symbols = list(hints)[:max_symbols] if max_symbols is not None else list(hints)
@@ -128,12 +130,17 @@ def collect_intel(kind: str, day: str, paths: Paths, fetcher: IntelFetcher, now:
     families = KIND_FAMILIES[kind]
     for sym in symbols:
         if fetcher.exhausted:
-            out.symbols[sym] = SymbolIntel(symbol=sym, sector=resolve_sector(sym, profiles, hints[sym]).name,
-                                           missing=list(families))
+            out.symbols[sym] = SymbolIntel(
+                symbol=sym, sector=resolve_sector(sym, profiles, hints[sym]).name, missing=list(families)
+            )
             continue
         out.symbols[sym] = collect_symbol(fetcher, sym, families, now, resolve_sector(sym, profiles, hints[sym]).name)
-    stamps = [parse_ts(v.get("as_of")) for si in out.symbols.values() for fam in families
-              if isinstance(v := getattr(si, fam), dict)]
+    stamps = [
+        parse_ts(v.get("as_of"))
+        for si in out.symbols.values()
+        for fam in families
+        if isinstance(v := getattr(si, fam), dict)
+    ]
     stamps += [parse_ts(out.market.market_tide.get("as_of"))] if out.market.market_tide else []
     stamps = [s for s in stamps if s is not None]
     out.as_of = iso(max(stamps)) if stamps else None
@@ -156,17 +163,36 @@ def _run(kind: str, day: str, paths: Paths, settings: Any, options: dict[str, An
         save_state(target, intel)
     except Exception as exc:  # noqa: BLE001 - job bodies report, never raise
         emit("intel", f"{kind}_intel_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
-        return {"ok": False, "message": f"{kind} intel failed: {exc!r}"[:500], "artifacts": [],
-                "elapsed_s": round(time.monotonic() - started, 3)}
+        return {
+            "ok": False,
+            "message": f"{kind} intel failed: {exc!r}"[:500],
+            "artifacts": [],
+            "elapsed_s": round(time.monotonic() - started, 3),
+        }
     if intel.partial:
-        emit("intel", f"{kind}_intel_partial", "warning", paths=paths, day=day, reason=intel.degraded_reason,
-             calls_made=intel.calls_made, calls_failed=intel.calls_failed,
-             symbols_missing=sum(1 for s in intel.symbols.values() if s.missing))
+        emit(
+            "intel",
+            f"{kind}_intel_partial",
+            "warning",
+            paths=paths,
+            day=day,
+            reason=intel.degraded_reason,
+            calls_made=intel.calls_made,
+            calls_failed=intel.calls_failed,
+            symbols_missing=sum(1 for s in intel.symbols.values() if s.missing),
+        )
     complete = sum(1 for s in intel.symbols.values() if not s.missing)
-    msg = (f"{kind} intel: {complete}/{len(intel.symbols)} symbols complete, {intel.calls_made} calls"
-           + (f" (partial: {intel.degraded_reason})" if intel.partial else ""))
-    return {"ok": True, "message": msg, "artifacts": [str(target)], "partial": intel.partial,
-            "calls_made": intel.calls_made, "elapsed_s": round(time.monotonic() - started, 3)}
+    msg = f"{kind} intel: {complete}/{len(intel.symbols)} symbols complete, {intel.calls_made} calls" + (
+        f" (partial: {intel.degraded_reason})" if intel.partial else ""
+    )
+    return {
+        "ok": True,
+        "message": msg,
+        "artifacts": [str(target)],
+        "partial": intel.partial,
+        "calls_made": intel.calls_made,
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }
 
 
 def run_premarket_intel(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:

@@ -52,8 +52,9 @@ def regime_multiplier(regime: str, direction: str) -> float:
     return short_m if direction == "short" else long_m if direction == "long" else min(long_m, short_m)
 
 
-def detect_regime(tide: dict[str, Any] | None = None, vol: dict[str, Any] | None = None,
-                  as_of: str | None = None) -> RegimeState:
+def detect_regime(
+    tide: dict[str, Any] | None = None, vol: dict[str, Any] | None = None, as_of: str | None = None
+) -> RegimeState:
     """Pure: a regime from a tide summary (see summarize_tide) and universe volatility stats.
 
     Precedence is by risk: high volatility beats direction, direction beats trend/chop, so the
@@ -66,8 +67,10 @@ def detect_regime(tide: dict[str, Any] | None = None, vol: dict[str, Any] | None
         ratio = float(tide.get("tide_ratio") or 0.0)
         persistence = tide.get("persistence")
         flips = int(tide.get("sign_flips") or 0)
-        evidence["tide"] = {k: tide.get(k) for k in ("tide_ratio", "net_premium", "persistence", "sign_flips",
-                                                     "intervals", "as_of", "source")}
+        evidence["tide"] = {
+            k: tide.get(k)
+            for k in ("tide_ratio", "net_premium", "persistence", "sign_flips", "intervals", "as_of", "source")
+        }
         if ratio >= TIDE_BIAS:
             labels.append(("risk_on", min(1.0, 0.5 + abs(ratio))))
         elif ratio <= -TIDE_BIAS:
@@ -141,9 +144,12 @@ def gather_inputs(paths: Paths, now: datetime) -> tuple[dict[str, Any] | None, d
         ivs = [f.implied_vol.value for f in rf.value.symbols.values() if f.implied_vol.value is not None]
         ranks = [f.iv_rank.value for f in rf.value.symbols.values() if f.iv_rank.value is not None]
         if ivs or ranks:
-            vol = {"median_iv": round(median(ivs), 4) if ivs else None,
-                   "median_iv_rank": round(median(ranks), 2) if ranks else None,
-                   "symbols": len(rf.value.symbols), "as_of": rf.value.as_of}
+            vol = {
+                "median_iv": round(median(ivs), 4) if ivs else None,
+                "median_iv_rank": round(median(ranks), 2) if ranks else None,
+                "symbols": len(rf.value.symbols),
+                "as_of": rf.value.as_of,
+            }
     return tide, vol, sources
 
 
@@ -170,14 +176,27 @@ def run_regime_detector(day: str, paths: Paths, settings: Any, options: dict[str
         now = job_now(options)
         tide, vol, sources = gather_inputs(paths, now)
         state = detect_regime(tide, vol, as_of=iso(now))
-        save_state(paths.regime_state, RegimeStateFile(
-            regime=state.regime, confidence=state.confidence, evidence=state.evidence, flags=state.flags,
-            as_of=state.as_of, generated_at=iso(now), inputs=sources))
+        save_state(
+            paths.regime_state,
+            RegimeStateFile(
+                regime=state.regime,
+                confidence=state.confidence,
+                evidence=state.evidence,
+                flags=state.flags,
+                as_of=state.as_of,
+                generated_at=iso(now),
+                inputs=sources,
+            ),
+        )
         if "no_inputs" in state.flags:
             emit("intel", "regime_no_inputs", "warning", paths=paths, day=day, sources=sources)
     except Exception as exc:  # noqa: BLE001 - job bodies report, never raise
         emit("intel", "regime_detector_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
         return {"ok": False, "message": f"regime detector failed: {exc!r}"[:500], "artifacts": []}
-    return {"ok": True, "message": f"regime {state.regime} (confidence {state.confidence})",
-            "artifacts": [str(paths.regime_state)], "regime": state.regime,
-            "elapsed_s": round(time.monotonic() - started, 3)}
+    return {
+        "ok": True,
+        "message": f"regime {state.regime} (confidence {state.confidence})",
+        "artifacts": [str(paths.regime_state)],
+        "regime": state.regime,
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

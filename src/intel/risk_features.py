@@ -26,12 +26,14 @@ SCREENER = "/api/screener/stocks"
 
 def _latest(items: list[dict[str, Any]], *keys: str) -> dict[str, Any]:
     """The row with the newest date-like key (UW lists are not reliably ordered)."""
+
     def key(r: dict[str, Any]) -> float:
         for k in keys:
             ts = parse_ts(r.get(k))
             if ts is not None:
                 return ts.timestamp()
         return 0.0
+
     return max(items, key=key) if items else {}
 
 
@@ -61,9 +63,16 @@ def liquidity_score(price: float | None, stock_volume: float | None, option_volu
     return round(sum(w * s for w, s in parts) / total_w, 4)
 
 
-def features_from_payloads(symbol: str, screener_row: dict[str, Any] | None, realized: Any, iv_rank: Any,
-                           short_interest: Any, info_payload: Any, screener_as_of: Any,
-                           fetched_at: str | None = None) -> SymbolRiskFeatures:
+def features_from_payloads(
+    symbol: str,
+    screener_row: dict[str, Any] | None,
+    realized: Any,
+    iv_rank: Any,
+    short_interest: Any,
+    info_payload: Any,
+    screener_as_of: Any,
+    fetched_at: str | None = None,
+) -> SymbolRiskFeatures:
     """Pure: one symbol's features from whatever payloads were fetched (any may be None)."""
     f = SymbolRiskFeatures(symbol=symbol)
     sr = screener_row or {}
@@ -101,11 +110,13 @@ def features_from_payloads(symbol: str, screener_row: dict[str, Any] | None, rea
     return f
 
 
-def build_risk_features(fetcher: IntelFetcher, symbols: list[str], daily: UniverseFile, now: datetime,
-                        paths: Paths, per_symbol: bool = True) -> SymbolRiskFeaturesFile:
+def build_risk_features(
+    fetcher: IntelFetcher, symbols: list[str], daily: UniverseFile, now: datetime, paths: Paths, per_symbol: bool = True
+) -> SymbolRiskFeaturesFile:
     """Risk features for every universe symbol; symbols whose calls failed keep screener data."""
-    screener_rows = {e.symbol: (e.model_extra or {}) | {"sector": (e.model_extra or {}).get("sector")}
-                     for e in daily.symbols}
+    screener_rows = {
+        e.symbol: (e.model_extra or {}) | {"sector": (e.model_extra or {}).get("sector")} for e in daily.symbols
+    }
     out = SymbolRiskFeaturesFile(as_of=iso(now), generated_at=iso(now))
     for sym in symbols:
         payloads: dict[str, Any] = {}
@@ -119,8 +130,14 @@ def build_risk_features(fetcher: IntelFetcher, symbols: list[str], daily: Univer
                 got = fetcher.get(tmpl.format(t=sym), params)
                 payloads[name] = got.data if got is not None else None
         out.symbols[sym] = features_from_payloads(
-            sym, screener_rows.get(sym), payloads.get("realized"), payloads.get("iv_rank"),
-            payloads.get("short_interest"), payloads.get("info"), daily.generated_at, iso(now),
+            sym,
+            screener_rows.get(sym),
+            payloads.get("realized"),
+            payloads.get("iv_rank"),
+            payloads.get("short_interest"),
+            payloads.get("info"),
+            daily.generated_at,
+            iso(now),
         )
     s = fetcher.summary()
     out.partial = bool(s["partial"])

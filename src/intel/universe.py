@@ -33,8 +33,15 @@ def load_core_config(path: Path | None = None, paths: Paths | None = None) -> Co
     res = inspect_state(p, CoreUniverseConfig)
     if res.status is LoadStatus.ok and res.value is not None:
         return res.value
-    emit("intel", "core_universe_config_unusable", "error", paths=paths, file=str(p),
-         status=res.status.value, reason=res.error)
+    emit(
+        "intel",
+        "core_universe_config_unusable",
+        "error",
+        paths=paths,
+        file=str(p),
+        status=res.status.value,
+        reason=res.error,
+    )
     return CoreUniverseConfig()
 
 
@@ -56,9 +63,13 @@ def validate_symbols(raw: list[Any]) -> tuple[list[str], list[str]]:
 
 def build_core(cfg: CoreUniverseConfig, now: datetime, day: str) -> tuple[UniverseFile, list[str]]:
     good, bad = validate_symbols(list(cfg.core_symbols))
-    entries = [UniverseEntry(symbol=s, rank=i + 1, reason="core: configured in config/core_universe.json", score=1.0)
-               for i, s in enumerate(good)]
-    return UniverseFile(as_of=day, generated_at=now.timestamp(), generated_at_iso=iso(now), symbols=entries, source="config"), bad
+    entries = [
+        UniverseEntry(symbol=s, rank=i + 1, reason="core: configured in config/core_universe.json", score=1.0)
+        for i, s in enumerate(good)
+    ]
+    return UniverseFile(
+        as_of=day, generated_at=now.timestamp(), generated_at_iso=iso(now), symbols=entries, source="config"
+    ), bad
 
 
 def _premium(row: dict[str, Any]) -> float:
@@ -72,7 +83,9 @@ def _option_volume(row: dict[str, Any]) -> float:
     return (num(row.get("call_volume")) or 0.0) + (num(row.get("put_volume")) or 0.0)
 
 
-def rank_daily(screener_rows: list[dict[str, Any]], cfg: CoreUniverseConfig) -> tuple[list[UniverseEntry], dict[str, int]]:
+def rank_daily(
+    screener_rows: list[dict[str, Any]], cfg: CoreUniverseConfig
+) -> tuple[list[UniverseEntry], dict[str, int]]:
     """Filter screener rows for liquidity and rank by options premium; pure.
 
     Filters are re-applied here because the screener's own filters are advisory for us:
@@ -111,12 +124,20 @@ def rank_daily(screener_rows: list[dict[str, Any]], cfg: CoreUniverseConfig) -> 
     entries = []
     for i, (prem, sym, row) in enumerate(top):
         vol = _option_volume(row)
-        entries.append(UniverseEntry(
-            symbol=sym, rank=i + 1, score=round(prem / best, 6),
-            reason=f"options activity rank {i + 1}: premium ${prem:,.0f}, option volume {vol:,.0f}",
-            premium=prem, option_volume=vol, price=num(row.get("close")), sector=row.get("sector"),
-            iv_rank=num(row.get("iv_rank")), marketcap=num(row.get("marketcap")),
-        ))
+        entries.append(
+            UniverseEntry(
+                symbol=sym,
+                rank=i + 1,
+                score=round(prem / best, 6),
+                reason=f"options activity rank {i + 1}: premium ${prem:,.0f}, option volume {vol:,.0f}",
+                premium=prem,
+                option_volume=vol,
+                price=num(row.get("close")),
+                sector=row.get("sector"),
+                iv_rank=num(row.get("iv_rank")),
+                marketcap=num(row.get("marketcap")),
+            )
+        )
     return entries, dropped
 
 
@@ -135,13 +156,35 @@ def build_daily(fetcher: IntelFetcher, cfg: CoreUniverseConfig, paths: Paths, no
     got = fetcher.get(SCREENER, screener_params(cfg))
     if got is not None:
         entries, dropped = rank_daily(rows(got.data), cfg)
-        return UniverseFile(as_of=day, generated_at=now.timestamp(), generated_at_iso=iso(now), symbols=entries, source=SCREENER,
-                            dropped=dropped, stale_source=got.stale, partial=False)
+        return UniverseFile(
+            as_of=day,
+            generated_at=now.timestamp(),
+            generated_at_iso=iso(now),
+            symbols=entries,
+            source=SCREENER,
+            dropped=dropped,
+            stale_source=got.stale,
+            partial=False,
+        )
     previous = load_state(paths.daily_universe, UniverseFile, subsystem="intel", paths=paths)
-    emit("intel", "daily_universe_degraded", "warning", paths=paths, day=day,
-         reason=fetcher.degraded_reason or "screener call failed", kept_previous=len(previous.symbols))
-    return UniverseFile(as_of=day, generated_at=now.timestamp(), generated_at_iso=iso(now), symbols=list(previous.symbols), source="previous_daily_universe",
-                        fallback_from=previous.as_of, partial=True)
+    emit(
+        "intel",
+        "daily_universe_degraded",
+        "warning",
+        paths=paths,
+        day=day,
+        reason=fetcher.degraded_reason or "screener call failed",
+        kept_previous=len(previous.symbols),
+    )
+    return UniverseFile(
+        as_of=day,
+        generated_at=now.timestamp(),
+        generated_at_iso=iso(now),
+        symbols=list(previous.symbols),
+        source="previous_daily_universe",
+        fallback_from=previous.as_of,
+        partial=True,
+    )
 
 
 def run_build_universe(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +212,12 @@ def run_build_universe(day: str, paths: Paths, settings: Any, options: dict[str,
         save_state(paths.daily_universe, daily)
         artifacts.append(str(paths.daily_universe))
 
-        symbols = [e.symbol for e in core.symbols] + [e.symbol for e in daily.symbols if e.symbol not in
-                                                      {c.symbol for c in core.symbols}]
-        features = build_risk_features(fetcher, symbols, daily, now, paths, per_symbol=options.get("risk_per_symbol", True))
+        symbols = [e.symbol for e in core.symbols] + [
+            e.symbol for e in daily.symbols if e.symbol not in {c.symbol for c in core.symbols}
+        ]
+        features = build_risk_features(
+            fetcher, symbols, daily, now, paths, per_symbol=options.get("risk_per_symbol", True)
+        )
         save_state(paths.symbol_risk_features, features)
         artifacts.append(str(paths.symbol_risk_features))
 
@@ -180,13 +226,25 @@ def run_build_universe(day: str, paths: Paths, settings: Any, options: dict[str,
         artifacts.append(str(paths.daily_universe_v2))
     except Exception as exc:  # noqa: BLE001 - a job body reports failure, it never raises into the worker
         emit("intel", "build_universe_failed", "error", paths=paths, day=day, error=repr(exc)[:500])
-        return {"ok": False, "message": f"build_universe failed: {exc!r}"[:500], "artifacts": artifacts,
-                "elapsed_s": round(time.monotonic() - started, 3)}
+        return {
+            "ok": False,
+            "message": f"build_universe failed: {exc!r}"[:500],
+            "artifacts": artifacts,
+            "elapsed_s": round(time.monotonic() - started, 3),
+        }
     summary = fetcher.summary()
     partial = bool(summary["partial"] or daily.model_extra and daily.model_extra.get("partial"))
     if partial:
         emit("intel", "build_universe_partial", "warning", paths=paths, day=day, **summary)
-    msg = (f"core {len(core.symbols)}, daily {len(daily.symbols)}, features {len(features.symbols)}, "
-           f"v2 {len(v2.symbols)}" + (" (partial)" if partial else ""))
-    return {"ok": True, "message": msg, "artifacts": artifacts, "partial": partial,
-            "calls_made": summary["calls_made"], "elapsed_s": round(time.monotonic() - started, 3)}
+    msg = (
+        f"core {len(core.symbols)}, daily {len(daily.symbols)}, features {len(features.symbols)}, "
+        f"v2 {len(v2.symbols)}" + (" (partial)" if partial else "")
+    )
+    return {
+        "ok": True,
+        "message": msg,
+        "artifacts": artifacts,
+        "partial": partial,
+        "calls_made": summary["calls_made"],
+        "elapsed_s": round(time.monotonic() - started, 3),
+    }

@@ -32,7 +32,9 @@ def volatility_fit(iv_rank: float | None, regime: str) -> float:
     return round(clamp(1.0 - abs(r - 60.0) / 60.0, 0.0, 1.0), 4)
 
 
-def score_symbol_v2(features: SymbolRiskFeatures, activity: float, regime: str, profiles: SectorProfiles) -> dict[str, Any]:
+def score_symbol_v2(
+    features: SymbolRiskFeatures, activity: float, regime: str, profiles: SectorProfiles
+) -> dict[str, Any]:
     """Pure: the v2 universe score of one symbol with its components."""
     liq = features.liquidity_score if features.liquidity_score is not None else 0.3
     vfit = volatility_fit(features.iv_rank.value, regime)
@@ -64,14 +66,27 @@ def build_universe_v2(paths: Paths, now: datetime, day: str, profiles: SectorPro
         scored.append((s["score"], sym, s))
     scored.sort(key=lambda x: (-x[0], x[1]))
     entries = [
-        UniverseEntry(symbol=sym, rank=i + 1, score=score,
-                      reason=f"v2: {reasons.get(sym, '')}; activity {s['components']['activity']}, "
-                             f"liquidity {s['components']['liquidity']}, vol fit {s['components']['volatility_fit']}, "
-                             f"sector {s['sector']} x{s['sector_multiplier']}",
-                      components=s["components"], sector=s["sector"], sector_multiplier=s["sector_multiplier"])
+        UniverseEntry(
+            symbol=sym,
+            rank=i + 1,
+            score=score,
+            reason=f"v2: {reasons.get(sym, '')}; activity {s['components']['activity']}, "
+            f"liquidity {s['components']['liquidity']}, vol fit {s['components']['volatility_fit']}, "
+            f"sector {s['sector']} x{s['sector_multiplier']}",
+            components=s["components"],
+            sector=s["sector"],
+            sector_multiplier=s["sector_multiplier"],
+        )
         for i, (score, sym, s) in enumerate(scored)
     ]
-    return UniverseFile(as_of=day, generated_at=now.timestamp(), generated_at_iso=iso(now), symbols=entries, shadow_only=True, version="v2",
-                        regime=regime.regime, regime_flags=regime.flags,
-                        inputs={"symbol_risk_features": feats.as_of, "regime_state": regime.as_of,
-                                "sector_profiles": profiles.status})
+    return UniverseFile(
+        as_of=day,
+        generated_at=now.timestamp(),
+        generated_at_iso=iso(now),
+        symbols=entries,
+        shadow_only=True,
+        version="v2",
+        regime=regime.regime,
+        regime_flags=regime.flags,
+        inputs={"symbol_risk_features": feats.as_of, "regime_state": regime.as_of, "sector_profiles": profiles.status},
+    )

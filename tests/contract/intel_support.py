@@ -65,8 +65,14 @@ def uw_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sim]:
 
 
 def sim_settings(url: str, **overrides: Any) -> Settings:
-    base: dict[str, Any] = {"uw_api_key": "test-key", "uw_base_url": url, "uw_backoff_base_s": 0.0,
-                            "uw_max_wait_s": 0.0, "uw_connect_timeout_s": 2.0, "uw_read_timeout_s": 5.0}
+    base: dict[str, Any] = {
+        "uw_api_key": "test-key",
+        "uw_base_url": url,
+        "uw_backoff_base_s": 0.0,
+        "uw_max_wait_s": 0.0,
+        "uw_connect_timeout_s": 2.0,
+        "uw_read_timeout_s": 5.0,
+    }
     base.update(overrides)
     return Settings(**base)
 
@@ -94,19 +100,32 @@ def write_intel_state(paths: Paths, at: datetime, symbols: tuple[str, ...] = ("A
     """A small but complete set of intel state files, all produced at `at`."""
     stamp = at.isoformat()
     tide = {"intervals": 12, "tide_ratio": 0.3, "net_premium": 1e7, "persistence": 0.9, "sign_flips": 0, "as_of": stamp}
-    pre = IntelFile(kind="premarket", day=SIM_DAY, as_of=stamp, generated_at=stamp, universe=list(symbols),
-                    market=MarketIntel(market_tide=tide, sector_tide={"TECHNOLOGY": dict(tide, tide_ratio=0.5)}))
+    pre = IntelFile(
+        kind="premarket",
+        day=SIM_DAY,
+        as_of=stamp,
+        generated_at=stamp,
+        universe=list(symbols),
+        market=MarketIntel(market_tide=tide, sector_tide={"TECHNOLOGY": dict(tide, tide_ratio=0.5)}),
+    )
     for s in symbols:
         pre.symbols[s] = SymbolIntel(
-            symbol=s, flow={"call_premium": 3e6, "put_premium": 1e6, "as_of": stamp},
-            net_premium={"net_ratio": 0.4, "as_of": stamp}, dark_pool={"total_notional": 2e8, "as_of": stamp},
-            greek_exposure={"gamma_regime": "negative", "as_of": stamp}, earnings={"days_to_earnings": 30})
+            symbol=s,
+            flow={"call_premium": 3e6, "put_premium": 1e6, "as_of": stamp},
+            net_premium={"net_ratio": 0.4, "as_of": stamp},
+            dark_pool={"total_notional": 2e8, "as_of": stamp},
+            greek_exposure={"gamma_regime": "negative", "as_of": stamp},
+            earnings={"days_to_earnings": 30},
+        )
     save_state(paths.premarket_intel, pre)
     post = pre.model_copy(update={"kind": "postmarket"})
     save_state(paths.postmarket_intel, post)
     save_state(paths.regime_state, RegimeStateFile(regime="risk_on", confidence=0.7, as_of=stamp, generated_at=stamp))
-    uni = UniverseFile(as_of=SIM_DAY, generated_at=at.timestamp(),
-                       symbols=[UniverseEntry(symbol=s, rank=i + 1, reason="test", score=1.0) for i, s in enumerate(symbols)])
+    uni = UniverseFile(
+        as_of=SIM_DAY,
+        generated_at=at.timestamp(),
+        symbols=[UniverseEntry(symbol=s, rank=i + 1, reason="test", score=1.0) for i, s in enumerate(symbols)],
+    )
     save_state(paths.daily_universe_v2, uni)
     save_state(paths.daily_universe, uni)
     save_state(paths.core_universe, UniverseFile(as_of=SIM_DAY, generated_at=at.timestamp()))

@@ -45,7 +45,12 @@ def test_pnl_without_any_logs_is_sparse_and_safe(home) -> None:
     assert res["ok"] and res["sparse"]
     s = inspect_state(home.uw_intel_pnl_summary, UwIntelPnlSummary).value
     assert s is not None and s.sparse and s.trades_total == 0
-    assert s.sources == {"exits": "missing", "shadow": "missing", "shadow_trades": "missing", "uw_attribution": "missing"}
+    assert s.sources == {
+        "exits": "missing",
+        "shadow": "missing",
+        "shadow_trades": "missing",
+        "uw_attribution": "missing",
+    }
     report = home.report("UW_INTEL_PNL", SIM_DAY).read_text()
     assert "Closed trades: 0" in report and "no closed trades" in report
 
@@ -56,10 +61,22 @@ def test_pnl_joins_exits_with_entry_attribution(home) -> None:
     compute_composite_v2("AAPL", V1, inputs)  # entry-time attribution: bullish intel lifted a long
     compute_composite_v2("XOM", V1, inputs)
     exit_ts = (MIDDAY + timedelta(hours=2)).isoformat()
-    append_jsonl(home.shadow_trades_log, {"ts": exit_ts, "action": "exit", "symbol": "AAPL", "side": "long",
-                                          "entry_ts": MIDDAY.isoformat(), "pnl": 120.0, "pnl_pct": 0.8})
-    append_jsonl(home.exits_log, {"ts": exit_ts, "symbol": "XOM", "side": "long", "realized_pnl_usd": -40.0,
-                                  "entry_ts": MIDDAY.isoformat()})
+    append_jsonl(
+        home.shadow_trades_log,
+        {
+            "ts": exit_ts,
+            "action": "exit",
+            "symbol": "AAPL",
+            "side": "long",
+            "entry_ts": MIDDAY.isoformat(),
+            "pnl": 120.0,
+            "pnl_pct": 0.8,
+        },
+    )
+    append_jsonl(
+        home.exits_log,
+        {"ts": exit_ts, "symbol": "XOM", "side": "long", "realized_pnl_usd": -40.0, "entry_ts": MIDDAY.isoformat()},
+    )
     append_jsonl(home.shadow_trades_log, {"ts": exit_ts, "action": "entry", "symbol": "MSFT", "side": "long"})
     append_jsonl(home.exits_log, {"ts": "2026-03-09T15:00:00+00:00", "symbol": "OLD", "pnl": 5.0})  # other day
     with open(home.exits_log, "ab") as fh:

@@ -33,11 +33,22 @@ def test_regime_with_no_inputs_is_neutral_flagged_and_offline(home, no_network, 
 
 
 def test_regime_from_daemon_cache_market_tide(home, no_network) -> None:  # noqa: F811
-    rows = [{"net_call_premium": str(1e6 * (i + 1)), "net_put_premium": "-2e5",
-             "timestamp": f"2026-03-10T{14 + i // 12:02d}:{(i % 12) * 5:02d}:00+00:00"} for i in range(20)]
-    atomic_write_json(home.uw_flow_cache, {"_meta": {"written_at": time.time()},
-                                           "market": {"market_tide": {"data": {"data": rows}, "last_update": MIDDAY.timestamp()}},
-                                           "symbols": {}})
+    rows = [
+        {
+            "net_call_premium": str(1e6 * (i + 1)),
+            "net_put_premium": "-2e5",
+            "timestamp": f"2026-03-10T{14 + i // 12:02d}:{(i % 12) * 5:02d}:00+00:00",
+        }
+        for i in range(20)
+    ]
+    atomic_write_json(
+        home.uw_flow_cache,
+        {
+            "_meta": {"written_at": time.time()},
+            "market": {"market_tide": {"data": {"data": rows}, "last_update": MIDDAY.timestamp()}},
+            "symbols": {},
+        },
+    )
     res = run_regime_detector(SIM_DAY, home, None, {"now": MIDDAY.isoformat()})
     assert res["ok"] and no_network == []
     state = inspect_state(home.regime_state, RegimeStateFile).value

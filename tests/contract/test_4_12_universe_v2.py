@@ -12,13 +12,32 @@ from tests.contract.intel_support import PREMARKET, SIM_DAY
 
 
 def _setup(home) -> None:
-    save_state(home.core_universe, UniverseFile(as_of=SIM_DAY, generated_at=PREMARKET.timestamp(),
-                                                symbols=[UniverseEntry(symbol="SPY", rank=1, reason="core", score=1.0)]))
-    save_state(home.daily_universe, UniverseFile(as_of=SIM_DAY, generated_at=PREMARKET.timestamp(), symbols=[
-        UniverseEntry(symbol="CALM", rank=1, reason="r", score=1.0), UniverseEntry(symbol="WILD", rank=2, reason="r", score=1.0)]))
-    feats = SymbolRiskFeaturesFile(as_of=PREMARKET.isoformat(), symbols={
-        "CALM": SymbolRiskFeatures(symbol="CALM", iv_rank=FieldValue(value=10), liquidity_score=0.8),
-        "WILD": SymbolRiskFeatures(symbol="WILD", iv_rank=FieldValue(value=60), liquidity_score=0.8)})
+    save_state(
+        home.core_universe,
+        UniverseFile(
+            as_of=SIM_DAY,
+            generated_at=PREMARKET.timestamp(),
+            symbols=[UniverseEntry(symbol="SPY", rank=1, reason="core", score=1.0)],
+        ),
+    )
+    save_state(
+        home.daily_universe,
+        UniverseFile(
+            as_of=SIM_DAY,
+            generated_at=PREMARKET.timestamp(),
+            symbols=[
+                UniverseEntry(symbol="CALM", rank=1, reason="r", score=1.0),
+                UniverseEntry(symbol="WILD", rank=2, reason="r", score=1.0),
+            ],
+        ),
+    )
+    feats = SymbolRiskFeaturesFile(
+        as_of=PREMARKET.isoformat(),
+        symbols={
+            "CALM": SymbolRiskFeatures(symbol="CALM", iv_rank=FieldValue(value=10), liquidity_score=0.8),
+            "WILD": SymbolRiskFeatures(symbol="WILD", iv_rank=FieldValue(value=60), liquidity_score=0.8),
+        },
+    )
     save_state(home.symbol_risk_features, feats)
 
 
@@ -39,7 +58,9 @@ def test_v2_written_from_features_and_v1_files_untouched(home) -> None:
 
 def test_regime_changes_the_v2_ranking(home) -> None:
     _setup(home)
-    save_state(home.regime_state, RegimeStateFile(regime="high_volatility", confidence=0.8, as_of=PREMARKET.isoformat()))
+    save_state(
+        home.regime_state, RegimeStateFile(regime="high_volatility", confidence=0.8, as_of=PREMARKET.isoformat())
+    )
     v2 = build_universe_v2(home, PREMARKET, SIM_DAY)
     assert [e.symbol for e in v2.symbols][0] == "CALM"  # high-vol tape: calmer names first
     assert (v2.model_extra or {}).get("regime") == "high_volatility"

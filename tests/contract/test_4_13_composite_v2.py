@@ -59,7 +59,13 @@ def test_every_input_missing_gives_valid_neutral_output(home, no_network) -> Non
 
 
 def test_every_input_corrupt_gives_valid_output_and_leaves_files_alone(home, no_network) -> None:  # noqa: F811
-    files = [home.premarket_intel, home.postmarket_intel, home.daily_universe_v2, home.daily_universe, home.regime_state]
+    files = [
+        home.premarket_intel,
+        home.postmarket_intel,
+        home.daily_universe_v2,
+        home.daily_universe,
+        home.regime_state,
+    ]
     for p in files:
         p.write_text('{"truncated": ')
     out = compute_composite_v2("AAPL", V1, load_intel_inputs(home, MIDDAY))

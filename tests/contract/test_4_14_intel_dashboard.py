@@ -26,12 +26,23 @@ def test_empty_home_renders_every_section_and_says_what_is_missing(home, no_netw
     res = run_intel_dashboard(SIM_DAY, home, None, {"now": POSTMARKET.isoformat()})
     assert res["ok"] and no_network == []
     text = home.report("INTEL_DASHBOARD", SIM_DAY).read_text()
-    assert _sections(text) == ["Universe", "Intel freshness", "Regime", "Sector view", "v2 vs v1 scores", "Health",
-                               EXIT_SECTION]
+    assert _sections(text) == [
+        "Universe",
+        "Intel freshness",
+        "Regime",
+        "Sector view",
+        "v2 vs v1 scores",
+        "Health",
+        EXIT_SECTION,
+    ]
     assert EXIT_SECTION == "Exit Intelligence Snapshot (v2)"
     exit_part = text.split(f"## {EXIT_SECTION}", 1)[1]
-    for name in ("exit_attribution.jsonl", "premarket_exit_intel.json", "postmarket_exit_intel.json",
-                 "exit_intel_pnl_summary.json"):
+    for name in (
+        "exit_attribution.jsonl",
+        "premarket_exit_intel.json",
+        "postmarket_exit_intel.json",
+        "exit_intel_pnl_summary.json",
+    ):
         assert name in exit_part
     assert "Not available yet" in exit_part
 
@@ -42,12 +53,24 @@ def test_full_day_fills_sections_and_draws_charts(home, no_network) -> None:  # 
     for sym, d in (("AAPL", "long"), ("XOM", "short")):
         compute_composite_v2(sym, {"score": 3.0, "direction": d, "components": {}}, inputs)
     exit_ts = (MIDDAY + timedelta(hours=1)).isoformat()
-    append_jsonl(home.exit_attribution_log, {"ts": exit_ts, "exit_ts": exit_ts, "symbol": "AAPL", "pnl": 55.0,
-                                             "exit_reason": "profit_target"})
-    atomic_write_json(home.exit_intel_pnl_summary, {"day": SIM_DAY, "exits_total": 1, "pnl_usd_total": 55.0,
-                                                    "overall": {"win_rate": 1.0}, "replacements": 0})
-    atomic_write_json(home.premarket_exit_intel, {"kind": "premarket", "generated_at": PREMARKET.isoformat(),
-                                                  "regime": "risk_on", "open_positions": 0, "positions": []})
+    append_jsonl(
+        home.exit_attribution_log,
+        {"ts": exit_ts, "exit_ts": exit_ts, "symbol": "AAPL", "pnl": 55.0, "exit_reason": "profit_target"},
+    )
+    atomic_write_json(
+        home.exit_intel_pnl_summary,
+        {"day": SIM_DAY, "exits_total": 1, "pnl_usd_total": 55.0, "overall": {"win_rate": 1.0}, "replacements": 0},
+    )
+    atomic_write_json(
+        home.premarket_exit_intel,
+        {
+            "kind": "premarket",
+            "generated_at": PREMARKET.isoformat(),
+            "regime": "risk_on",
+            "open_positions": 0,
+            "positions": [],
+        },
+    )
     res = run_intel_dashboard(SIM_DAY, home, None, {"now": POSTMARKET.isoformat()})
     assert res["ok"] and no_network == []
     text = home.report("INTEL_DASHBOARD", SIM_DAY).read_text()
@@ -78,7 +101,12 @@ def test_corrupt_inputs_do_not_break_generation(home) -> None:
 def test_contract_script_runs_the_job(home) -> None:
     write_intel_state(home, PREMARKET)
     script = REPO_ROOT / "reports" / "_dashboard" / "intel_dashboard_generator.py"
-    out = subprocess.run([sys.executable, str(script), "--date", SIM_DAY], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "STOCKBOT_HOME": str(home.root), "PYTHONPATH": str(REPO_ROOT)})
+    out = subprocess.run(
+        [sys.executable, str(script), "--date", SIM_DAY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "STOCKBOT_HOME": str(home.root), "PYTHONPATH": str(REPO_ROOT)},
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert home.report("INTEL_DASHBOARD", SIM_DAY).exists()

@@ -66,8 +66,12 @@ def test_self_heal_reenqueues_producer_once_per_job(home, redis_url, read_events
     assert state.artifacts["daily_universe"].self_heal == state.artifacts["core_universe"].self_heal
     conn = redis.Redis.from_url(redis_url)
     ids = set(Queue("t15intel", connection=conn).job_ids)
-    assert {f"t15premarket_intel-{SIM_DAY}", f"t15build_daily_universe-{SIM_DAY}",
-            f"t15postmarket_intel-{SIM_DAY}", f"t15regime_detector-{SIM_DAY}"} <= ids
+    assert {
+        f"t15premarket_intel-{SIM_DAY}",
+        f"t15build_daily_universe-{SIM_DAY}",
+        f"t15postmarket_intel-{SIM_DAY}",
+        f"t15regime_detector-{SIM_DAY}",
+    } <= ids
     assert len(read_events(home, "intel_self_heal_attempt")) >= 4
 
 

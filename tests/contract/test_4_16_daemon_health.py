@@ -39,8 +39,9 @@ OPTS = {"process_source": "lock_file"}
 
 def start_holder(lock: Path) -> subprocess.Popen:
     """A stand-in daemon: a separate process holding the exclusive flock, like uw_flow_daemon."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
 
@@ -61,8 +62,19 @@ def daemon(home: Paths) -> Iterator[subprocess.Popen]:
 
 
 def write_cache(paths: Paths, age_s: float, pid: int | None = None) -> None:
-    atomic_write_json(paths.uw_flow_cache, {"_meta": {"written_at": time.time() - age_s, "written_by": "uw_flow_daemon",
-                                                      "daemon_pid": pid, "poll_cycle": 42}, "market": {}, "symbols": {}})
+    atomic_write_json(
+        paths.uw_flow_cache,
+        {
+            "_meta": {
+                "written_at": time.time() - age_s,
+                "written_by": "uw_flow_daemon",
+                "daemon_pid": pid,
+                "poll_cycle": 42,
+            },
+            "market": {},
+            "symbols": {},
+        },
+    )
 
 
 def check(paths: Paths, **extra) -> tuple[dict, DaemonHealthState]:
@@ -133,8 +145,19 @@ def test_old_events_outside_window_do_not_count(home, daemon) -> None:
     old = "2020-01-01T00:00:00.000+00:00"
     with open(home.system_events, "ab") as fh:
         for _ in range(50):
-            fh.write(orjson.dumps({"ts": old, "subsystem": "uw_client", "event_type": "uw_rate_limit_block",
-                                   "severity": "warning", "pid": 1, "details": {}}) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "ts": old,
+                        "subsystem": "uw_client",
+                        "event_type": "uw_rate_limit_block",
+                        "severity": "warning",
+                        "pid": 1,
+                        "details": {},
+                    }
+                )
+                + b"\n"
+            )
     _, state = check(home)
     assert state.checks["event_spikes"].status == "ok" and state.status == "ok"
 
@@ -158,7 +181,7 @@ def test_self_heal_only_when_enabled_and_logs_attempt_and_outcome(home, read_eve
     bindir = tmp_path / "bin"
     bindir.mkdir()
     record = tmp_path / "docker_args"
-    (bindir / "docker").write_text(f"#!/bin/sh\necho \"$@\" > {record}\nexit 0\n")
+    (bindir / "docker").write_text(f'#!/bin/sh\necho "$@" > {record}\nexit 0\n')
     (bindir / "docker").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     write_cache(home, 3 * 3600)
@@ -172,8 +195,16 @@ def test_self_heal_only_when_enabled_and_logs_attempt_and_outcome(home, read_eve
     assert read_events(home, "uw_daemon_self_heal_failed")
 
 
-@pytest.mark.parametrize("content,pid", [('{"pid": 4242, "host": "h"}', 4242), ("pid=77\nhost=x\n", 77), ("1234\n", 1234),
-                                         ("", None), ("garbage:::", None)])
+@pytest.mark.parametrize(
+    "content,pid",
+    [
+        ('{"pid": 4242, "host": "h"}', 4242),
+        ("pid=77\nhost=x\n", 77),
+        ("1234\n", 1234),
+        ("", None),
+        ("garbage:::", None),
+    ],
+)
 def test_lock_contents_read_tolerantly(tmp_path, content, pid) -> None:
     p = tmp_path / "lock"
     p.write_text(content)

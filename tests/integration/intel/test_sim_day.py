@@ -44,7 +44,11 @@ def test_simulated_day_produces_every_artifact(home, uw_sim, capsys) -> None:
     job("intel_dashboard", run_intel_dashboard, POSTMARKET + timedelta(minutes=7))
     for a in ARTIFACTS:
         assert inspect_state(getattr(home, a.path_attr), a.model).status is LoadStatus.ok, a.name
-    for path in (home.report("UW_INTEL_PNL", SIM_DAY), home.report("INTEL_DASHBOARD", SIM_DAY), home.uw_attribution_log):
+    for path in (
+        home.report("UW_INTEL_PNL", SIM_DAY),
+        home.report("INTEL_DASHBOARD", SIM_DAY),
+        home.uw_attribution_log,
+    ):
         assert path.stat().st_size > 0
     with capsys.disabled():
         for name, secs in timings.items():

@@ -14,8 +14,10 @@ def _write(path: Path, sectors: dict) -> Path:
 
 
 def test_member_symbol_gets_its_sector_multipliers(tmp_path: Path) -> None:
-    p = _write(tmp_path / "s.json", {"TECH": {"uw_sector": "Technology", "multipliers": {"uw": 1.2, "flow": 0.8},
-                                              "members": ["aapl", "MSFT"]}})
+    p = _write(
+        tmp_path / "s.json",
+        {"TECH": {"uw_sector": "Technology", "multipliers": {"uw": 1.2, "flow": 0.8}, "members": ["aapl", "MSFT"]}},
+    )
     prof = resolve_sector("AAPL", load_sector_profiles(p))
     assert prof.name == "TECH"
     assert prof.multipliers["uw"] == 1.2 and prof.multipliers["flow"] == 0.8

@@ -11,15 +11,31 @@ from src.intel.universe import rank_daily, validate_symbols
 
 
 def _row(t: str, prem: float, price: float = 50, vol: int = 20000, mcap: float = 5e9, **kw) -> dict:
-    return {"ticker": t, "call_premium": str(prem / 2), "put_premium": str(prem / 2), "close": str(price),
-            "call_volume": vol // 2, "put_volume": vol // 2, "marketcap": str(mcap), **kw}
+    return {
+        "ticker": t,
+        "call_premium": str(prem / 2),
+        "put_premium": str(prem / 2),
+        "close": str(price),
+        "call_volume": vol // 2,
+        "put_volume": vol // 2,
+        "marketcap": str(mcap),
+        **kw,
+    }
 
 
 def test_rank_daily_filters_ranks_and_caps() -> None:
     cfg = CoreUniverseConfig(daily_max_symbols=2, min_underlying_price=5, min_option_volume=1000, min_marketcap=1e9)
-    rows = [_row("AAA", 1e6), _row("BBB", 5e6), _row("CHEAP", 9e9, price=1), _row("THIN", 9e9, vol=10),
-            _row("TINY", 9e9, mcap=1e6), _row("IDX", 9e9, is_index=True), _row("bad sym", 9e9), _row("CCC", 3e6),
-            _row("BBB", 1e9)]
+    rows = [
+        _row("AAA", 1e6),
+        _row("BBB", 5e6),
+        _row("CHEAP", 9e9, price=1),
+        _row("THIN", 9e9, vol=10),
+        _row("TINY", 9e9, mcap=1e6),
+        _row("IDX", 9e9, is_index=True),
+        _row("bad sym", 9e9),
+        _row("CCC", 3e6),
+        _row("BBB", 1e9),
+    ]
     entries, dropped = rank_daily(rows, cfg)
     assert [e.symbol for e in entries] == ["BBB", "CCC"]
     assert [e.rank for e in entries] == [1, 2] and entries[0].score == 1.0 and 0 < entries[1].score < 1
@@ -39,9 +55,14 @@ def test_iv_rank_normalised_and_liquidity_bounded() -> None:
 
 
 def _pre() -> SymbolIntel:
-    return SymbolIntel(symbol="AAPL", flow={"call_premium": 300.0, "put_premium": 100.0},
-                       net_premium={"net_ratio": 0.5}, dark_pool={"total_notional": 1e9},
-                       greek_exposure={"gamma_regime": "negative"}, earnings={"days_to_earnings": 1})
+    return SymbolIntel(
+        symbol="AAPL",
+        flow={"call_premium": 300.0, "put_premium": 100.0},
+        net_premium={"net_ratio": 0.5},
+        dark_pool={"total_notional": 1e9},
+        greek_exposure={"gamma_regime": "negative"},
+        earnings={"days_to_earnings": 1},
+    )
 
 
 def test_adjustments_follow_direction_and_earnings_penalises_both() -> None:
@@ -78,5 +99,7 @@ def test_compute_accepts_score_result_objects_and_clamps() -> None:
 
 
 def test_compute_never_raises_on_garbage() -> None:
-    out = compute_composite_v2(None, {"score": "nan?", "direction": 5, "components": "x"}, IntelInputs(), attribute=False)  # type: ignore[arg-type]
+    out = compute_composite_v2(
+        None, {"score": "nan?", "direction": 5, "components": "x"}, IntelInputs(), attribute=False
+    )  # type: ignore[arg-type]
     assert out["v2_metadata"]["composite_version"] == "v2" and isinstance(out["score"], float)
