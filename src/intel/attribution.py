@@ -6,6 +6,7 @@ design: a full disk or a bad record costs one event, never a score.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -47,5 +48,30 @@ def append_attribution(paths: Paths, records: Iterable[Mapping[str, Any]]) -> in
             append_jsonl(paths.uw_attribution_log, dict(r))
             n += 1
     except Exception as exc:  # noqa: BLE001 - contract 4.10: attribution never breaks scoring
-        emit("intel", "uw_attribution_write_failed", "warning", paths=paths, error=repr(exc)[:300], written=n)
+        _report_failure(paths, exc, n)
     return n
+
+
+_FAILURE_EVENT_INTERVAL_S = 300.0
+_last_failure_event: dict[str, float] = {}
+_suppressed: dict[str, int] = {}
+
+
+def _report_failure(paths: Paths, exc: Exception, written: int) -> None:
+    """One event per log path per 5 minutes: a broken log under a 60 s cycle must not flood events."""
+    key = str(paths.uw_attribution_log)
+    now = time.monotonic()
+    last = _last_failure_event.get(key)
+    if last is not None and now - last < _FAILURE_EVENT_INTERVAL_S:
+        _suppressed[key] = _suppressed.get(key, 0) + 1
+        return
+    _last_failure_event[key] = now
+    emit(
+        "intel",
+        "uw_attribution_write_failed",
+        "warning",
+        paths=paths,
+        error=repr(exc)[:300],
+        written=written,
+        suppressed_since_last=_suppressed.pop(key, 0),
+    )
