@@ -82,13 +82,18 @@ def norm_side(value: Any) -> str:
     return "unknown"
 
 
-def numeric_dict(value: Any) -> dict[str, float]:
+def numeric_dict(value: Any, nested: bool = False) -> dict[str, float]:
+    """Numeric leaves of a dict; with nested=True one level of sub-dicts becomes 'outer.inner' keys
+    (both trade writers keep the score components under feature_snapshot.components)."""
     if not isinstance(value, dict):
         return {}
     out: dict[str, float] = {}
     for k, v in value.items():
         if type(v) is float and math.isfinite(v):
             out[k if type(k) is str else str(k)] = v
+        elif nested and isinstance(v, dict):
+            for ik, iv in numeric_dict(v).items():
+                out[f"{k}.{ik}"] = iv
         else:
             f = to_float(v)
             if f is not None:
@@ -213,10 +218,12 @@ def parse_trade(row: dict[str, Any]) -> Trade | None:
     sig = row.get("signals")
     signals = tuple(sorted({str(s) for s in sig if isinstance(s, (str, int))})) if isinstance(sig, list) else ()
     regime_snap = row.get("regime_snapshot")
-    regime = str(regime_snap.get("regime") or "unknown") if isinstance(regime_snap, dict) else "unknown"
-    sector = row.get("sector")
-    if not isinstance(sector, str) or not sector:
-        sector = str(regime_snap.get("sector") or "unknown") if isinstance(regime_snap, dict) else "unknown"
+    regime_snap = regime_snap if isinstance(regime_snap, dict) else {}
+    features_raw = row.get("feature_snapshot")
+    features_raw = features_raw if isinstance(features_raw, dict) else {}
+    regime = regime_snap.get("regime") or regime_snap.get("entry_regime") or "unknown"
+    sector = next((s for s in (row.get("sector"), features_raw.get("sector"), regime_snap.get("sector"))
+                   if isinstance(s, str) and s), "unknown")
     return Trade(
         trade_id=str(row.get("trade_id") or ""),
         symbol=symbol.upper(),
@@ -229,8 +236,8 @@ def parse_trade(row: dict[str, Any]) -> Trade | None:
         size=size,
         pnl=pnl,
         signals=signals,
-        features=numeric_dict(row.get("feature_snapshot")),
-        regime=regime,
+        features=numeric_dict(features_raw, nested=True),
+        regime=str(regime),
         sector=sector,
         score_at_entry=to_float(row.get("score_at_entry")),
         exit_reason=str(row.get("exit_reason") or ""),

@@ -104,3 +104,16 @@ def test_families() -> None:
     assert family_of("mystery") == "other"
     assert dominant_family({"options_flow": 1.0, "dark_pool": -2.0}) == "darkpool"
     assert dominant_family({}) == "other"
+
+
+def test_trade_shape_of_the_shadow_and_engine_writers() -> None:
+    """Both writers nest components under feature_snapshot and may name the regime `entry_regime`."""
+    t = parse_trade({"symbol": "AAPL", "side": "long", "source": "shadow", "realized_pnl_usd": 4.0,
+                     "exit_ts": "2026-03-04T15:00:00Z",
+                     "feature_snapshot": {"v2_score": 3.2, "components": {"options_flow": 1.5, "note": "x"},
+                                          "sector": "Technology", "vol_pct": None},
+                     "regime_snapshot": {"entry_regime": "risk_on", "exit_regime": "risk_off"}})
+    assert t is not None
+    assert t.features == {"v2_score": 3.2, "components.options_flow": 1.5}
+    assert (t.regime, t.sector) == ("risk_on", "Technology")
+    assert family_of("components.options_flow") == "flow"
