@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from src.core.paths import Paths
@@ -21,7 +21,7 @@ from src.intel.attribution import append_attribution, attribution_record
 from src.intel.models import INTEL_SCHEMA_VERSION, IntelFile, SymbolIntel
 from src.intel.regime_detector import REGIME_MAX_AGE_S, RegimeState, load_regime, regime_multiplier
 from src.intel.sector_intel import SectorProfiles, load_sector_profiles, resolve_sector
-from src.intel.values import age_seconds, clamp, iso, num
+from src.intel.values import age_seconds, clamp, iso, num, parse_ts
 from src.uw.universe import UniverseFile
 
 COMPOSITE_VERSION = "v2"
@@ -95,6 +95,8 @@ def _load(path: Any, model: type, name: str, now: datetime, as_of_attr: str = "a
 
 def load_intel_inputs(paths: Paths, now: datetime) -> IntelInputs:
     """Read every v2 input once (state files and config only; never the network, never healing)."""
+    if not isinstance(now, datetime):  # tolerate an epoch or ISO text from a caller's clock
+        now = parse_ts(now) or datetime.now(UTC)
     inputs = IntelInputs(paths=paths, loaded_at=now)
     try:
         inputs.premarket, inputs.info["premarket_intel"] = _load(
