@@ -248,8 +248,11 @@ def parse_v1_entry(row: dict[str, Any]) -> Entry | None:
     ts, symbol = parse_ts(row.get("ts")), row.get("symbol")
     if ts is None or not isinstance(symbol, str) or not symbol:
         return None
+    if row.get("via") == "adopted":  # a position found at the broker, not an entry decision
+        return SKIP
+    price = to_float(row.get("price"))
     return Entry(ts, symbol.upper(), norm_side(row.get("side")), to_float(row.get("score")),
-                 to_float(row.get("price")), numeric_dict(row.get("components")))
+                 price if price is not None else to_float(row.get("entry_price")), numeric_dict(row.get("components")))
 
 
 def parse_shadow_decision(row: dict[str, Any]) -> Entry | None:

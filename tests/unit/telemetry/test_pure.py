@@ -117,3 +117,12 @@ def test_trade_shape_of_the_shadow_and_engine_writers() -> None:
     assert t.features == {"v2_score": 3.2, "components.options_flow": 1.5}
     assert (t.regime, t.sector) == ("risk_on", "Technology")
     assert family_of("components.options_flow") == "flow"
+
+
+def test_v1_attribution_shape_of_the_engine_writer() -> None:
+    from src.telemetry.readers import SKIP, parse_v1_entry
+
+    e1 = parse_v1_entry({"ts": "2026-03-04T15:00:00Z", "symbol": "aapl", "side": "long", "score": 3.1,
+                         "entry_price": 180.5, "components": {"flow": 2.0}, "via": "entry"})
+    assert e1 is not None and e1 is not SKIP and e1.price == 180.5 and e1.symbol == "AAPL"
+    assert parse_v1_entry({"ts": "2026-03-04T15:00:00Z", "symbol": "AAPL", "via": "adopted"}) is SKIP
