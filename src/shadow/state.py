@@ -63,6 +63,9 @@ class ShadowState(BaseModel):
     cycles: int = 0
     positions: dict[str, ShadowPosition] = Field(default_factory=dict)
     cooldown_until: dict[str, str] = Field(default_factory=dict)  # symbol -> ISO UTC
+    # symbol -> reason refused last cycle: a refusal is journaled when it starts or changes,
+    # not once a minute for as long as the book stays full
+    last_refusals: dict[str, str] = Field(default_factory=dict)
     realized_pnl_usd: float = 0.0
     closed_trades: int = 0
 

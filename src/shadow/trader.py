@@ -107,6 +107,8 @@ class _Cycle:
         self.rows: list[dict[str, Any]] = []
         self.entries = 0
         self.closed: set[str] = set()  # exited this cycle: not re-entered, not refused again
+        self.previous_refusals = dict(state.last_refusals)
+        self.refusals: dict[str, str] = {}
 
     def record(self, row: dict[str, Any]) -> dict[str, Any]:
         row.update(seq=self.state.last_seq + 1, ts=self.ts, cycle=self.cycle, schema_version=SHADOW_SCHEMA_VERSION)
@@ -223,7 +225,10 @@ class _Cycle:
         return out
 
     def refuse(self, view: View, side: str, reason: str) -> None:
-        if self.cfg.log_refusals:
+        sym = str(view.get("symbol") or "").upper()
+        repeated = self.previous_refusals.get(sym) == reason
+        self.refusals[sym] = reason
+        if self.cfg.log_refusals and not repeated:
             self.record(self.base(view, "refused", side, num(view.get("price")), reason))
 
     def run_entries(self) -> None:
@@ -290,6 +295,7 @@ def decide_cycle(state: ShadowState, views: Mapping[str, View], now: datetime, c
     c = _Cycle(work, views, now, cfg, exit_cfg, cycle)
     c.check_exits()
     c.run_entries()
+    work.last_refusals = c.refusals
     work.cycles += 1
     work.updated_at = iso(now)
     return work, c.rows

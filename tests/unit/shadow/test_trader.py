@@ -50,6 +50,12 @@ def test_refusals_are_logged_with_reasons() -> None:
     assert got == {("AAA", "entry", "v2_score_above_threshold"), ("NOPX", "refused", "no_price"),
                    ("SHRT", "refused", "long_only"), ("BBB", "refused", "max_positions")}
     assert list(state.positions) == ["AAA"]
+    # the same refusal next cycle is not journaled again; a changed one is
+    views["BBB"] = view("BBB", 3.5, 50.0)
+    _, again = decide_cycle(state, views, T0 + timedelta(minutes=1), cfg, XCFG)
+    assert again == []
+    _, changed = decide_cycle(state, dict(views, NOPX=view("NOPX", 3.9, 12.0)), T0 + timedelta(minutes=1), cfg, XCFG)
+    assert [(r["symbol"], r["reason"]) for r in changed] == [("NOPX", "max_positions")]
 
 
 def test_input_state_is_not_modified() -> None:
