@@ -81,8 +81,9 @@ def position_outlooks(paths: Paths, now: datetime) -> tuple[list[PositionExitOut
         v2 = compute_composite_v2(sym, v1, inputs, attribute=False)
         price = record.get("price") if record.get("price") is not None else pos.last_price
         view = build_view(sym, v2, v1.score, price, record, vols.get(sym))
-        score = compute_exit_score(pos.side, pos.entry_snapshot, view["snapshot"], exit_cfg.score,
-                                   thesis_flags=view.get("thesis_flags"))
+        score = compute_exit_score(
+            pos.side, pos.entry_snapshot, view["snapshot"], exit_cfg.score, thesis_flags=view.get("thesis_flags")
+        )
         vol = view.get("vol_pct") if view.get("vol_pct") is not None else pos.entry_vol_pct
         regime = view.get("regime") or pos.entry_regime
         target = compute_profit_target(pos.entry_price, pos.side, vol, regime, exit_cfg)
@@ -94,20 +95,38 @@ def position_outlooks(paths: Paths, now: datetime) -> tuple[list[PositionExitOut
             flags.append("exit_score_above_threshold")
         elif score.score >= exit_cfg.replacement.exit_score_threshold:
             flags.append("replacement_watch")
-        out.append(PositionExitOutlook(
-            symbol=sym, side=pos.side, entry_price=pos.entry_price, last_price=num(price),
-            v2_exit_score=score.score, v2_exit_components=score.components, target_price=target.target_price,
-            stop_price=stop.effective_price, target_source=target.source, stop_source=stop.source,
-            missing=score.missing, flags=flags))
+        out.append(
+            PositionExitOutlook(
+                symbol=sym,
+                side=pos.side,
+                entry_price=pos.entry_price,
+                last_price=num(price),
+                v2_exit_score=score.score,
+                v2_exit_components=score.components,
+                target_price=target.target_price,
+                stop_price=stop.effective_price,
+                target_source=target.source,
+                stop_source=stop.source,
+                missing=score.missing,
+                flags=flags,
+            )
+        )
     return out, sources, inputs.regime
 
 
 def _outlook_job(kind: str, day: str, paths: Paths, options: Mapping[str, Any]) -> dict[str, Any]:
     now = _now(options)
     positions, sources, regime = position_outlooks(paths, now)
-    state = ExitIntelState(kind=kind, day=day, generated_at=iso(now), regime=getattr(regime, "regime", None),
-                           regime_confidence=num(getattr(regime, "confidence", None)), sources=sources,
-                           open_positions=len(positions), positions=positions)
+    state = ExitIntelState(
+        kind=kind,
+        day=day,
+        generated_at=iso(now),
+        regime=getattr(regime, "regime", None),
+        regime_confidence=num(getattr(regime, "confidence", None)),
+        sources=sources,
+        open_positions=len(positions),
+        positions=positions,
+    )
     if not positions:
         state.notes.append("no open shadow positions")
     state.notes += [f"input {k} is {v}" for k, v in sorted(sources.items()) if v != "ok"]
@@ -116,8 +135,11 @@ def _outlook_job(kind: str, day: str, paths: Paths, options: Mapping[str, Any]) 
     target = paths.premarket_exit_intel if kind == "premarket" else paths.postmarket_exit_intel
     save_state(target, state)
     flagged = sum(1 for p in positions if "exit_score_above_threshold" in p.flags)
-    return {"ok": True, "message": f"{kind} exit intel: {len(positions)} open position(s), {flagged} flagged for exit",
-            "artifacts": [str(target)]}
+    return {
+        "ok": True,
+        "message": f"{kind} exit intel: {len(positions)} open position(s), {flagged} flagged for exit",
+        "artifacts": [str(target)],
+    }
 
 
 def run_premarket_exit_intel(day: str, paths: Paths, settings: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +165,10 @@ def _bucket(rows: list[Mapping[str, Any]]) -> BucketPnl:
     known = [p for p in pnls if p is not None]
     wins = sum(1 for p in known if p > 0)
     return BucketPnl(
-        exits=len(rows), wins=wins, losses=sum(1 for p in known if p < 0), pnl_usd=round(sum(known), 6),
+        exits=len(rows),
+        wins=wins,
+        losses=sum(1 for p in known if p < 0),
+        pnl_usd=round(sum(known), 6),
         avg_pnl_pct=round(sum(pcts) / len(pcts), 6) if pcts else None,
         win_rate=round(wins / len(known), 6) if known else None,
     )
@@ -192,25 +217,44 @@ def _fmt(v: Any, nd: int = 2) -> str:
 
 
 def _bucket_table(title: str, buckets: Mapping[str, BucketPnl]) -> list[str]:
-    lines = [f"### {title}", "", "| key | exits | wins | losses | P&L USD | avg P&L % | win rate |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| key | exits | wins | losses | P&L USD | avg P&L % | win rate |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for k, b in buckets.items():
-        lines.append(f"| {k} | {b.exits} | {b.wins} | {b.losses} | {_fmt(b.pnl_usd)} | {_fmt(b.avg_pnl_pct, 3)} | "
-                     f"{_fmt(b.win_rate, 3)} |")
+        lines.append(
+            f"| {k} | {b.exits} | {b.wins} | {b.losses} | {_fmt(b.pnl_usd)} | {_fmt(b.avg_pnl_pct, 3)} | "
+            f"{_fmt(b.win_rate, 3)} |"
+        )
     if not buckets:
         lines.append("| (none) | 0 | 0 | 0 | 0.00 | n/a | n/a |")
     return lines + [""]
 
 
 def render_pnl_report(s: ExitIntelPnlSummary) -> str:
-    lines = [f"# Exit Intelligence P&L (v2 shadow) - {s.day}", "", f"Generated: {s.generated_at}", "",
-             "Shadow-only: these exits were simulated by the v2 shadow trader; no order was placed.", ""]
+    lines = [
+        f"# Exit Intelligence P&L (v2 shadow) - {s.day}",
+        "",
+        f"Generated: {s.generated_at}",
+        "",
+        "Shadow-only: these exits were simulated by the v2 shadow trader; no order was placed.",
+        "",
+    ]
     if s.sparse:
         lines += ["**Sparse:** no shadow exits were attributed on this day.", ""]
     o = s.overall
-    lines += ["## Overall", "", f"- Exits: {s.exits_total} (replacements: {s.replacements})",
-              f"- Realized P&L: {_fmt(s.pnl_usd_total)} USD", f"- Win rate: {_fmt(o.win_rate, 3)}",
-              f"- Average P&L %: {_fmt(o.avg_pnl_pct, 3)}", f"- Unreadable log lines skipped: {s.skipped_lines}", ""]
+    lines += [
+        "## Overall",
+        "",
+        f"- Exits: {s.exits_total} (replacements: {s.replacements})",
+        f"- Realized P&L: {_fmt(s.pnl_usd_total)} USD",
+        f"- Win rate: {_fmt(o.win_rate, 3)}",
+        f"- Average P&L %: {_fmt(o.avg_pnl_pct, 3)}",
+        f"- Unreadable log lines skipped: {s.skipped_lines}",
+        "",
+    ]
     lines += ["## Breakdown", ""]
     lines += _bucket_table("By exit reason", s.by_exit_reason)
     lines += _bucket_table("By side", s.by_side)
@@ -237,8 +281,11 @@ def run_exit_intel_pnl(day: str, paths: Paths, settings: Any, options: dict[str,
         save_state(paths.exit_intel_pnl_summary, s)
         report = paths.report("EXIT_INTEL_PNL", day)
         atomic_write_text(report, render_pnl_report(s))
-        return {"ok": True, "message": f"exit intel P&L {day}: {s.exits_total} exit(s), {_fmt(s.pnl_usd_total)} USD",
-                "artifacts": [str(paths.exit_intel_pnl_summary), str(report)]}
+        return {
+            "ok": True,
+            "message": f"exit intel P&L {day}: {s.exits_total} exit(s), {_fmt(s.pnl_usd_total)} USD",
+            "artifacts": [str(paths.exit_intel_pnl_summary), str(report)],
+        }
     except Exception as exc:  # noqa: BLE001
         return _fail("exit_intel_pnl", paths, day, exc)
 
@@ -246,42 +293,67 @@ def run_exit_intel_pnl(day: str, paths: Paths, settings: Any, options: dict[str,
 # ---------------------------------------------------------------- day summary
 
 
-def render_day_summary(day: str, now: datetime, rows: list[Mapping[str, Any]], open_positions: Mapping[str, Any],
-                       skipped: int) -> str:
+def render_day_summary(
+    day: str, now: datetime, rows: list[Mapping[str, Any]], open_positions: Mapping[str, Any], skipped: int
+) -> str:
     s = summarize_exits(rows, skipped)
-    lines = [f"# Exit Day Summary (v2 shadow) - {day}", "", f"Generated: {iso(now)}", "",
-             f"- Shadow exits: {s.exits_total} (replacements: {s.replacements}); realized P&L "
-             f"{_fmt(s.pnl_usd_total)} USD; win rate {_fmt(s.overall.win_rate, 3)}",
-             f"- Open shadow positions at generation: {len(open_positions)}", ""]
-    lines += ["## Exits", "", "| exit time (UTC) | symbol | side | reason | qty | entry | exit | P&L USD | P&L % | "
-              "minutes | exit score | regime (entry->exit) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Exit Day Summary (v2 shadow) - {day}",
+        "",
+        f"Generated: {iso(now)}",
+        "",
+        f"- Shadow exits: {s.exits_total} (replacements: {s.replacements}); realized P&L "
+        f"{_fmt(s.pnl_usd_total)} USD; win rate {_fmt(s.overall.win_rate, 3)}",
+        f"- Open shadow positions at generation: {len(open_positions)}",
+        "",
+    ]
+    lines += [
+        "## Exits",
+        "",
+        "| exit time (UTC) | symbol | side | reason | qty | entry | exit | P&L USD | P&L % | "
+        "minutes | exit score | regime (entry->exit) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(rows, key=lambda r: str(r.get("exit_ts") or r.get("ts") or "")):
         lines.append(
             f"| {r.get('exit_ts') or r.get('ts')} | {r.get('symbol')} | {r.get('side')} | {r.get('exit_reason')} | "
             f"{_fmt(r.get('qty'), 0)} | {_fmt(r.get('entry_price'))} | {_fmt(r.get('exit_price'))} | {_fmt(r.get('pnl'))} | "
             f"{_fmt(r.get('pnl_pct'), 3)} | {_fmt(r.get('time_in_trade_minutes'), 1)} | {_fmt(r.get('v2_exit_score'), 3)} | "
-            f"{r.get('entry_regime') or 'n/a'}->{r.get('exit_regime') or 'n/a'} |")
+            f"{r.get('entry_regime') or 'n/a'}->{r.get('exit_regime') or 'n/a'} |"
+        )
     if not rows:
         lines.append("| (no shadow exits on this day) |  |  |  |  |  |  |  |  |  |  |  |")
     reps = [r for r in rows if r.get("exit_reason") == "replacement"]
     lines += ["", "## Replacements", ""]
     for r in reps:
-        why = (r.get("replacement_reasoning") or {}).get("why") if isinstance(r.get("replacement_reasoning"), Mapping) else None
-        lines.append(f"- {r.get('symbol')} -> {r.get('replacement_candidate') or 'n/a'}: {why or 'no reasoning recorded'}")
+        why = (
+            (r.get("replacement_reasoning") or {}).get("why")
+            if isinstance(r.get("replacement_reasoning"), Mapping)
+            else None
+        )
+        lines.append(
+            f"- {r.get('symbol')} -> {r.get('replacement_candidate') or 'n/a'}: {why or 'no reasoning recorded'}"
+        )
     if not reps:
         lines.append("- none")
-    lines += ["", "## Exit reasons", ""] + [f"- {k}: {b.exits} exit(s), {_fmt(b.pnl_usd)} USD"
-                                           for k, b in s.by_exit_reason.items()] + (["- none"] if not rows else [])
+    lines += (
+        ["", "## Exit reasons", ""]
+        + [f"- {k}: {b.exits} exit(s), {_fmt(b.pnl_usd)} USD" for k, b in s.by_exit_reason.items()]
+        + (["- none"] if not rows else [])
+    )
     lines += ["", "## Open positions", ""]
     for sym, p in sorted(open_positions.items()):
-        lines.append(f"- {sym} {getattr(p, 'side', '')} x{_fmt(getattr(p, 'qty', None), 0)} @ "
-                     f"{_fmt(getattr(p, 'entry_price', None))} since {getattr(p, 'entry_ts', '')}, "
-                     f"last exit score {_fmt(getattr(p, 'last_exit_score', None), 3)}")
+        lines.append(
+            f"- {sym} {getattr(p, 'side', '')} x{_fmt(getattr(p, 'qty', None), 0)} @ "
+            f"{_fmt(getattr(p, 'entry_price', None))} since {getattr(p, 'entry_ts', '')}, "
+            f"last exit score {_fmt(getattr(p, 'last_exit_score', None), 3)}"
+        )
     if not open_positions:
         lines.append("- none")
     lines += ["", "## Attribution completeness (contract 4.20.3)", ""]
     lines += [f"- `{k}` missing in {v} exit(s)" for k, v in s.missing_field_counts.items()] or [
-        "- every required field present" if rows else "- no exits to check"]
+        "- every required field present" if rows else "- no exits to check"
+    ]
     if skipped:
         lines.append(f"- {skipped} unreadable line(s) skipped in logs/exit_attribution.jsonl")
     return "\n".join(lines) + "\n"

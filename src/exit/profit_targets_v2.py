@@ -30,8 +30,12 @@ def compute_profit_target(
     adjust = cfg.regime_adjust(regime)
     if vol is None and adjust is None:
         pct = t.static_pct
-        return TargetResult(target_pct=pct, target_price=target_price(entry_price, side, pct), source="static",
-                            inputs={"vol_pct": None, "regime": regime})
+        return TargetResult(
+            target_pct=pct,
+            target_price=target_price(entry_price, side, pct),
+            source="static",
+            inputs={"vol_pct": None, "regime": regime},
+        )
     base = vol * t.vol_mult if vol is not None else t.static_pct
     mult = adjust.target_mult if adjust is not None else 1.0
     pct = round(max(t.min_pct, min(t.max_pct, base * mult)), 6)

@@ -77,4 +77,8 @@ def stop_hit(price: Any, side: str, stop: StopResult) -> str | None:
     crossed = p <= stop.effective_price if side_sign(side) > 0 else p >= stop.effective_price
     if not crossed:
         return None
-    return "trailing_stop" if stop.trail_price == stop.effective_price and stop.trail_price != stop.stop_price else "stop_loss"
+    return (
+        "trailing_stop"
+        if stop.trail_price == stop.effective_price and stop.trail_price != stop.stop_price
+        else "stop_loss"
+    )

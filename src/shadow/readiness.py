@@ -83,11 +83,16 @@ def _check_one(name: str, path: Path, now: datetime, max_age_s: float) -> CheckI
     if ts is None:
         return CheckItem(name, False, f"{path.name} has no usable timestamp")
     age = max(0.0, (now - ts).total_seconds())
-    details = {"path": str(path), "age_minutes": round(age / 60.0, 1), "timestamp_field": src,
-               "max_age_minutes": round(max_age_s / 60.0, 1)}
+    details = {
+        "path": str(path),
+        "age_minutes": round(age / 60.0, 1),
+        "timestamp_field": src,
+        "max_age_minutes": round(max_age_s / 60.0, 1),
+    }
     if age > max_age_s:
-        return CheckItem(name, False, f"{path.name} is stale: {age / 60.0:.0f} min old (max {max_age_s / 60.0:.0f} min)",
-                         details)
+        return CheckItem(
+            name, False, f"{path.name} is stale: {age / 60.0:.0f} min old (max {max_age_s / 60.0:.0f} min)", details
+        )
     return CheckItem(name, True, "", details)
 
 
@@ -122,7 +127,9 @@ def check_regression(day: str, paths: Paths, script: Path, timeout_s: float) -> 
         details["summary"] = summary
     if proc.returncode != 0:
         tail = summary or (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]
-        return CheckItem("regression", False, f"regression checks failed (exit {proc.returncode}): {tail}"[:600], details)
+        return CheckItem(
+            "regression", False, f"regression checks failed (exit {proc.returncode}): {tail}"[:600], details
+        )
     return CheckItem("regression", True, "", details)
 
 
@@ -139,8 +146,11 @@ def _regression_summary(stdout: str) -> Any:
         return failed if isinstance(failed, list) else [failed]
     checks = data.get("checks")
     if isinstance(checks, list):
-        bad = [f"{c.get('name')}: {str(c.get('detail') or '')[:120]}".rstrip(": ")
-               for c in checks if isinstance(c, dict) and c.get("ok") is False]
+        bad = [
+            f"{c.get('name')}: {str(c.get('detail') or '')[:120]}".rstrip(": ")
+            for c in checks
+            if isinstance(c, dict) and c.get("ok") is False
+        ]
         return bad or None
     return None
 
@@ -158,8 +168,17 @@ def previous_trading_day(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
-def evaluate(day: str, paths: Paths, now: datetime, *, max_age_s: float, skip_regression: bool,
-             regression_script: Path, regression_timeout_s: float, regression_day: str | None = None) -> list[CheckItem]:
+def evaluate(
+    day: str,
+    paths: Paths,
+    now: datetime,
+    *,
+    max_age_s: float,
+    skip_regression: bool,
+    regression_script: Path,
+    regression_timeout_s: float,
+    regression_day: str | None = None,
+) -> list[CheckItem]:
     regression_day = regression_day or previous_trading_day(day)
     items = [
         check_daemon_status(paths),
@@ -192,10 +211,16 @@ def run_preopen_readiness(day: str, paths: Paths, settings: Any, options: dict[s
         return {"ok": False, "message": str(err), "artifacts": [], "exit_code": 2}
     max_age_s = float(options.get("max_age_minutes") or cfg.max_age_minutes) * 60.0
     script = Path(options.get("regression_script") or REGRESSION_SCRIPT)
-    items = evaluate(day, paths, _now(options), max_age_s=max_age_s,
-                     skip_regression=bool(options.get("skip_regression")), regression_script=script,
-                     regression_timeout_s=float(options.get("regression_timeout_s") or cfg.regression_timeout_s),
-                     regression_day=options.get("regression_date"))
+    items = evaluate(
+        day,
+        paths,
+        _now(options),
+        max_age_s=max_age_s,
+        skip_regression=bool(options.get("skip_regression")),
+        regression_script=script,
+        regression_timeout_s=float(options.get("regression_timeout_s") or cfg.regression_timeout_s),
+        regression_day=options.get("regression_date"),
+    )
     failed = [i for i in items if not i.ok]
     for i in items:
         print(f"[{'OK ' if i.ok else 'FAIL'}] {i.name}" + (f": {i.reason}" if i.reason else ""), flush=True)
@@ -204,8 +229,13 @@ def run_preopen_readiness(day: str, paths: Paths, settings: Any, options: dict[s
         reasons = [f"{i.name}: {i.reason}" for i in failed]
         emit(SUBSYSTEM, "preopen_readiness_failed", "error", paths=paths, day=day, failures=reasons)
         print("PREOPEN_NOT_READY", flush=True)
-        return {"ok": False, "message": "PREOPEN_NOT_READY: " + " | ".join(reasons), "artifacts": [],
-                "checks": checks, "exit_code": 2}
+        return {
+            "ok": False,
+            "message": "PREOPEN_NOT_READY: " + " | ".join(reasons),
+            "artifacts": [],
+            "checks": checks,
+            "exit_code": 2,
+        }
     emit(SUBSYSTEM, "preopen_readiness_ok", "info", paths=paths, day=day, checks=[i.name for i in items])
     print("PREOPEN_READY", flush=True)
     return {"ok": True, "message": "PREOPEN_READY", "artifacts": [], "checks": checks, "exit_code": 0}

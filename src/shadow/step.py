@@ -120,8 +120,9 @@ def _sub(record: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return v if isinstance(v, Mapping) else {}
 
 
-def build_view(symbol: str, v2: Mapping[str, Any], v1_score: Any, price: Any, record: Mapping[str, Any],
-               vol_pct: float | None) -> dict[str, Any]:
+def build_view(
+    symbol: str, v2: Mapping[str, Any], v1_score: Any, price: Any, record: Mapping[str, Any], vol_pct: float | None
+) -> dict[str, Any]:
     """One symbol's view for the trader, from the composite v2 output and the cache record."""
     meta = v2.get("v2_metadata") if isinstance(v2.get("v2_metadata"), Mapping) else {}
     mults = v2.get("multipliers") if isinstance(v2.get("multipliers"), Mapping) else {}
@@ -172,8 +173,9 @@ def _v1_score(v1: Any) -> float | None:
     return num(getattr(v1, "score", None))
 
 
-def candidate_symbols(inputs: Any, cache_symbols: Mapping[str, Any], quotes: Mapping[str, Any],
-                      held: list[str], limit: int) -> list[str]:
+def candidate_symbols(
+    inputs: Any, cache_symbols: Mapping[str, Any], quotes: Mapping[str, Any], held: list[str], limit: int
+) -> list[str]:
     """Universe (v2, else v1) order, limited to symbols with data, plus every held symbol."""
     universe = [str(e.symbol).upper() for e in getattr(getattr(inputs, "universe", None), "symbols", None) or []]
     if not universe:
@@ -274,7 +276,13 @@ def shadow_step(ctx: Any) -> None:
             summary = run_shadow_cycle(ctx)
         except Exception as exc:  # noqa: BLE001 - shadow must never degrade or stop v1
             summary = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-            emit(SUBSYSTEM, "shadow_cycle_failed", "error", paths=ctx.paths, cycle=getattr(ctx, "cycle", None),
-                 error=summary["error"])
+            emit(
+                SUBSYSTEM,
+                "shadow_cycle_failed",
+                "error",
+                paths=ctx.paths,
+                cycle=getattr(ctx, "cycle", None),
+                error=summary["error"],
+            )
     summary["duration_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
     ctx.extras["shadow"] = summary

@@ -56,8 +56,9 @@ def signals_of(view: View) -> list[str]:
     return sorted(out)
 
 
-def master_trade_record(pos: ShadowPosition, exit_price: float, exit_ts: str, reason: str, pnl: float | None,
-                        exit_view: View) -> dict[str, Any]:
+def master_trade_record(
+    pos: ShadowPosition, exit_price: float, exit_ts: str, reason: str, pnl: float | None, exit_view: View
+) -> dict[str, Any]:
     """Contract 4.20.11 line for one closed shadow trade."""
     return {
         "schema_version": SHADOW_SCHEMA_VERSION,
@@ -95,8 +96,15 @@ def master_trade_record(pos: ShadowPosition, exit_price: float, exit_ts: str, re
 class _Cycle:
     """Working state for one decide_cycle call."""
 
-    def __init__(self, state: ShadowState, views: Mapping[str, View], now: datetime, cfg: ShadowV2Config,
-                 exit_cfg: ExitV2Config, cycle: int) -> None:
+    def __init__(
+        self,
+        state: ShadowState,
+        views: Mapping[str, View],
+        now: datetime,
+        cfg: ShadowV2Config,
+        exit_cfg: ExitV2Config,
+        cycle: int,
+    ) -> None:
         self.state = state
         self.views = views
         self.now = now
@@ -143,8 +151,11 @@ class _Cycle:
             if pos is None or quote is None or quote <= 0:
                 continue
             pos.last_price = quote
-            better = quote > (pos.water_mark or pos.entry_price) if side_sign(pos.side) > 0 else \
-                quote < (pos.water_mark or pos.entry_price)
+            better = (
+                quote > (pos.water_mark or pos.entry_price)
+                if side_sign(pos.side) > 0
+                else quote < (pos.water_mark or pos.entry_price)
+            )
             if pos.water_mark is None or better:
                 pos.water_mark = quote
             pos.last_v2_score = num(view.get("v2_score"))
@@ -153,8 +164,14 @@ class _Cycle:
     def evaluate_position(self, pos: ShadowPosition, view: View, quote: float) -> None:
         ex = self.exit_cfg
         now_snap = view.get("snapshot") if isinstance(view.get("snapshot"), Mapping) else {}
-        score = compute_exit_score(pos.side, pos.entry_snapshot, now_snap, ex.score,
-                                   entry_threshold=self.cfg.entry_threshold, thesis_flags=view.get("thesis_flags"))
+        score = compute_exit_score(
+            pos.side,
+            pos.entry_snapshot,
+            now_snap,
+            ex.score,
+            entry_threshold=self.cfg.entry_threshold,
+            thesis_flags=view.get("thesis_flags"),
+        )
         pos.last_exit_score = score.score
         vol = num(view.get("vol_pct"))
         vol = vol if vol is not None else pos.entry_vol_pct
@@ -174,32 +191,68 @@ class _Cycle:
         if reason is not None:
             self.close(pos, view, quote, reason, score, plan, None)
             return
-        rep = decide_replacement(pos.symbol, score.score, view.get("v2_score"), held, self.eligible(),
-                                 ex.replacement, held_symbols=self.state.positions.keys())
+        rep = decide_replacement(
+            pos.symbol,
+            score.score,
+            view.get("v2_score"),
+            held,
+            self.eligible(),
+            ex.replacement,
+            held_symbols=self.state.positions.keys(),
+        )
         if rep.replace and rep.candidate:
             cand = self.views.get(rep.candidate) or {}
             self.close(pos, view, quote, "replacement", score, plan, rep)
             self.enter(cand, reason=f"replacement_for:{pos.symbol}", forced=True)
 
-    def close(self, pos: ShadowPosition, view: View, quote: float, reason: str, score: Any, plan: dict[str, Any],
-              replacement: Any) -> None:
+    def close(
+        self,
+        pos: ShadowPosition,
+        view: View,
+        quote: float,
+        reason: str,
+        score: Any,
+        plan: dict[str, Any],
+        replacement: Any,
+    ) -> None:
         price = fill_price(quote, buy=side_sign(pos.side) < 0, cfg=self.cfg, vol_pct=num(view.get("vol_pct")))
         pnl, pnl_pct = realized_pnl(pos.side, pos.entry_price, price, pos.qty)
         now_snap = view.get("snapshot") if isinstance(view.get("snapshot"), Mapping) else {}
         attribution = build_exit_attribution(
-            symbol=pos.symbol, side=pos.side, trade_id=pos.trade_id, entry_price=pos.entry_price, exit_price=price,
-            qty=pos.qty, entry_ts=pos.entry_ts, exit_ts=self.ts, exit_reason=reason,
-            entry_regime=pos.entry_regime, exit_regime=view.get("regime"),
-            entry_sector_profile=pos.entry_sector, exit_sector_profile=view.get("sector"),
-            exit_score=score, replacement=replacement,
-            extra={"entry_v2_score": pos.entry_v2_score, "exit_v2_score": num(view.get("v2_score")),
-                   "target": plan["target"], "stop": plan["stop"], "exit_quote": quote,
-                   "entry_snapshot": dict(pos.entry_snapshot), "exit_snapshot": dict(now_snap)},
+            symbol=pos.symbol,
+            side=pos.side,
+            trade_id=pos.trade_id,
+            entry_price=pos.entry_price,
+            exit_price=price,
+            qty=pos.qty,
+            entry_ts=pos.entry_ts,
+            exit_ts=self.ts,
+            exit_reason=reason,
+            entry_regime=pos.entry_regime,
+            exit_regime=view.get("regime"),
+            entry_sector_profile=pos.entry_sector,
+            exit_sector_profile=view.get("sector"),
+            exit_score=score,
+            replacement=replacement,
+            extra={
+                "entry_v2_score": pos.entry_v2_score,
+                "exit_v2_score": num(view.get("v2_score")),
+                "target": plan["target"],
+                "stop": plan["stop"],
+                "exit_quote": quote,
+                "entry_snapshot": dict(pos.entry_snapshot),
+                "exit_snapshot": dict(now_snap),
+            },
         )
         row = self.base(view, "replacement" if reason == "replacement" else "exit", pos.side, price, reason)
         row.update(
-            trade_id=pos.trade_id, qty=pos.qty, pnl=pnl, pnl_pct=pnl_pct,
-            exit_score=score.score, exit_components=score.components, plan=plan,
+            trade_id=pos.trade_id,
+            qty=pos.qty,
+            pnl=pnl,
+            pnl_pct=pnl_pct,
+            exit_score=score.score,
+            exit_components=score.components,
+            plan=plan,
             attribution=attribution,
             master_trade=master_trade_record(pos, price, self.ts, reason, pnl, view),
         )
@@ -273,13 +326,26 @@ class _Cycle:
         seq = self.state.last_seq + 1
         pos = ShadowPosition(
             trade_id=f"shadow-{sym}-{self.now.strftime('%Y%m%dT%H%M%S')}-{seq}",
-            symbol=sym, side=side, qty=float(qty), entry_price=price, entry_quote=quote, entry_ts=self.ts,
-            entry_seq=seq, entry_v2_score=score, entry_v1_score=num(view.get("v1_score")),
-            entry_regime=view.get("regime"), entry_regime_confidence=num(view.get("regime_confidence")),
-            entry_sector=view.get("sector"), entry_vol_pct=vol,
-            entry_snapshot=dict(view.get("snapshot") or {}), entry_components=dict(view.get("components") or {}),
-            entry_uw_adjustments=dict(view.get("uw_adjustments") or {}), signals=signals_of(view),
-            water_mark=quote, last_price=quote, last_v2_score=score,
+            symbol=sym,
+            side=side,
+            qty=float(qty),
+            entry_price=price,
+            entry_quote=quote,
+            entry_ts=self.ts,
+            entry_seq=seq,
+            entry_v2_score=score,
+            entry_v1_score=num(view.get("v1_score")),
+            entry_regime=view.get("regime"),
+            entry_regime_confidence=num(view.get("regime_confidence")),
+            entry_sector=view.get("sector"),
+            entry_vol_pct=vol,
+            entry_snapshot=dict(view.get("snapshot") or {}),
+            entry_components=dict(view.get("components") or {}),
+            entry_uw_adjustments=dict(view.get("uw_adjustments") or {}),
+            signals=signals_of(view),
+            water_mark=quote,
+            last_price=quote,
+            last_v2_score=score,
         )
         row = self.base(view, "entry", side, price, reason)
         row.update(trade_id=pos.trade_id, qty=pos.qty, position=pos.model_dump(mode="json"))
@@ -287,8 +353,14 @@ class _Cycle:
         self.entries += 1
 
 
-def decide_cycle(state: ShadowState, views: Mapping[str, View], now: datetime, cfg: ShadowV2Config,
-                 exit_cfg: ExitV2Config, cycle: int = 0) -> tuple[ShadowState, list[dict[str, Any]]]:
+def decide_cycle(
+    state: ShadowState,
+    views: Mapping[str, View],
+    now: datetime,
+    cfg: ShadowV2Config,
+    exit_cfg: ExitV2Config,
+    cycle: int = 0,
+) -> tuple[ShadowState, list[dict[str, Any]]]:
     """(new state, journal rows in order). The input state is not modified."""
     work = state.model_copy(deep=True)
     prune_cooldowns(work, now)

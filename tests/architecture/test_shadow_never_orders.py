@@ -94,7 +94,8 @@ def test_no_import_path_from_v2_to_the_broker() -> None:
     assert {"src.shadow.step", "src.shadow.trader", "src.exit.exit_score_v2", "src.intel.composite_v2"} <= set(modules)
     bad = reachable_violations(modules)
     assert not bad, "v2 modules that can reach order submission:\n" + "\n".join(
-        f"  {k}: {' -> '.join(v)}" for k, v in sorted(bad.items()))
+        f"  {k}: {' -> '.join(v)}" for k, v in sorted(bad.items())
+    )
 
 
 def test_the_walker_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
@@ -135,7 +136,8 @@ sys.exit(1 if loaded else 0)
 
 def test_a_shadow_cycle_never_loads_the_broker(tmp_path: Path) -> None:
     env = dict(os.environ, STOCKBOT_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO_ROOT))
-    rc = subprocess.run([sys.executable, "-c", CHILD], cwd=str(REPO_ROOT), env=env, capture_output=True, text=True,
-                        timeout=120)
+    rc = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=str(REPO_ROOT), env=env, capture_output=True, text=True, timeout=120
+    )
     assert rc.returncode == 0, rc.stdout + rc.stderr
     assert "LOADED []" in rc.stdout

@@ -34,10 +34,21 @@ from tests.integration.shadow.fixtures import context
 SYMS = ("AAPL", "XOM")
 
 
-def _cycle(home: Paths, prices: dict[str, float], minutes: int = 0, scores: dict[str, float] | None = None,
-           engine: dict | None = None):
-    ctx = context(home, MIDDAY + timedelta(minutes=minutes), 1 + minutes, prices,
-                  scores or dict.fromkeys(prices, 4.0), engine if engine is not None else {})
+def _cycle(
+    home: Paths,
+    prices: dict[str, float],
+    minutes: int = 0,
+    scores: dict[str, float] | None = None,
+    engine: dict | None = None,
+):
+    ctx = context(
+        home,
+        MIDDAY + timedelta(minutes=minutes),
+        1 + minutes,
+        prices,
+        scores or dict.fromkeys(prices, 4.0),
+        engine if engine is not None else {},
+    )
     shadow_step(ctx)
     return ctx
 
@@ -50,8 +61,13 @@ def test_shadow_logs_decisions_with_every_intel_input_and_no_network(home, no_ne
     rows, _ = read_jsonl(home.shadow_trades_log)
     assert {r["symbol"] for r in rows if r["action"] == "entry"} == set(SYMS)
     for r in rows:
-        assert set(r["inputs"]["intel"]) >= {"premarket_intel", "postmarket_intel", "universe", "regime_state",
-                                             "sector_profiles"}
+        assert set(r["inputs"]["intel"]) >= {
+            "premarket_intel",
+            "postmarket_intel",
+            "universe",
+            "regime_state",
+            "sector_profiles",
+        }
         assert r["inputs"]["intel"]["premarket_intel"] == "ok"
         assert r["v2_score"] != r["v1_score"]  # intel shaped the v2 score
     st = inspect_state(home.shadow_positions, ShadowState)
@@ -62,8 +78,10 @@ def test_shadow_logs_decisions_with_every_intel_input_and_no_network(home, no_ne
 def test_universe_v2_falls_back_to_v1_universe(home) -> None:
     write_intel_state(home, MIDDAY - timedelta(minutes=30), SYMS)
     home.daily_universe_v2.unlink(missing_ok=True)
-    atomic_write_json(home.daily_universe, {"generated_at": (MIDDAY - timedelta(minutes=30)).timestamp(),
-                                            "symbols": [{"symbol": "XOM", "rank": 1}]})
+    atomic_write_json(
+        home.daily_universe,
+        {"generated_at": (MIDDAY - timedelta(minutes=30)).timestamp(), "symbols": [{"symbol": "XOM", "rank": 1}]},
+    )
     _cycle(home, {"AAPL": 150.0, "XOM": 100.0})
     rows, _ = read_jsonl(home.shadow_trades_log)
     assert [r["symbol"] for r in rows] == ["XOM"]  # only the v1 universe's names were candidates

@@ -40,15 +40,33 @@ def test_engines_live_at_contract_paths_and_leave_v1_exits_alone() -> None:
         path = REPO_ROOT / "src" / "exit" / f"{name}.py"
         assert path.is_file(), path
         # v2 exits never call into (or patch) v1's exit engine or its order path
-        assert not {i for i in imports_of(path) if i.startswith(("src.engine.exits", "src.engine.steps",
-                                                                 "src.engine.orders", "src.broker"))}
+        assert not {
+            i
+            for i in imports_of(path)
+            if i.startswith(("src.engine.exits", "src.engine.steps", "src.engine.orders", "src.broker"))
+        }
 
 
 def test_exit_score_combines_uw_sector_regime_deterioration_and_thesis() -> None:
-    entry = {"v2_score": 4, "regime": "risk_on", "sector_multiplier": 1.2, "vol_pct": 1.5,
-             "flow_net_premium": 2e6, "darkpool_notional": 3e6, "sentiment": "BULLISH"}
-    now = {"v2_score": 2, "regime": "risk_off", "sector_multiplier": 0.8, "vol_pct": 3.0,
-           "flow_net_premium": -5e5, "darkpool_notional": 1e6, "sentiment": "BEARISH", "direction": "short"}
+    entry = {
+        "v2_score": 4,
+        "regime": "risk_on",
+        "sector_multiplier": 1.2,
+        "vol_pct": 1.5,
+        "flow_net_premium": 2e6,
+        "darkpool_notional": 3e6,
+        "sentiment": "BULLISH",
+    }
+    now = {
+        "v2_score": 2,
+        "regime": "risk_off",
+        "sector_multiplier": 0.8,
+        "vol_pct": 3.0,
+        "flow_net_premium": -5e5,
+        "darkpool_notional": 1e6,
+        "sentiment": "BEARISH",
+        "direction": "short",
+    }
     s = compute_exit_score("long", entry, now, CFG.score, entry_threshold=2.7, thesis_flags={"earnings_soon": True})
     assert set(s.components) == set(EXIT_COMPONENTS) and all(v is not None and v > 0 for v in s.components.values())
     assert s.thesis_flags == {"direction_flip": True, "below_entry_threshold": True, "earnings_soon": True}
@@ -56,8 +74,16 @@ def test_exit_score_combines_uw_sector_regime_deterioration_and_thesis() -> None
 
 
 def _views(price: float, **extra):
-    return {"AAA": {"symbol": "AAA", "price": price, "v2_score": 4.0, "direction": "long",
-                    "snapshot": {"v2_score": 4.0}, **extra}}
+    return {
+        "AAA": {
+            "symbol": "AAA",
+            "price": price,
+            "v2_score": 4.0,
+            "direction": "long",
+            "snapshot": {"v2_score": 4.0},
+            **extra,
+        }
+    }
 
 
 def test_dynamic_targets_and_stops_are_used_when_inputs_exist() -> None:
@@ -104,8 +130,14 @@ def test_exit_intel_scripts_write_their_contract_outputs(home: Paths) -> None:
         "run_exit_day_summary.py": [home.report("EXIT_DAY_SUMMARY", day)],
     }
     for script, outputs in expected.items():
-        rc = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / script), "--date", day], env=env,
-                            capture_output=True, text=True, timeout=120, cwd=str(REPO_ROOT))
+        rc = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "scripts" / script), "--date", day],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=str(REPO_ROOT),
+        )
         assert rc.returncode == 0, (script, rc.stdout, rc.stderr)
         for out in outputs:
             assert out.is_file() and out.stat().st_size > 0, out

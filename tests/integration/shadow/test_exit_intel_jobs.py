@@ -31,7 +31,9 @@ def session(paths: Paths) -> None:
     eng: dict = {}
     scores = {"AAPL": 4.0, "MSFT": 3.5, "NVDA": 3.2}
     shadow_step(context(paths, T0, 1, {"AAPL": 200.0, "MSFT": 400.0, "NVDA": 100.0}, scores, eng))
-    shadow_step(context(paths, T0 + timedelta(minutes=30), 2, {"AAPL": 197.0, "MSFT": 406.0, "NVDA": 100.2}, scores, eng))
+    shadow_step(
+        context(paths, T0 + timedelta(minutes=30), 2, {"AAPL": 197.0, "MSFT": 406.0, "NVDA": 100.2}, scores, eng)
+    )
 
 
 def test_jobs_after_a_session(home: Paths) -> None:
@@ -93,11 +95,15 @@ def test_torn_and_foreign_lines_are_counted(home: Paths) -> None:
 def test_contract_scripts_run_the_bodies(home: Paths) -> None:
     session(home)
     env = dict(os.environ, STOCKBOT_HOME=str(home.root))
-    for script, out in (("run_exit_intel_pnl.py", home.exit_intel_pnl_summary),
-                        ("run_exit_day_summary.py", home.report("EXIT_DAY_SUMMARY", DAY))):
+    for script, out in (
+        ("run_exit_intel_pnl.py", home.exit_intel_pnl_summary),
+        ("run_exit_day_summary.py", home.report("EXIT_DAY_SUMMARY", DAY)),
+    ):
         p = REPO_ROOT / "scripts" / script
         if not p.exists():
             continue
-        rc = subprocess.run([sys.executable, str(p), "--date", DAY], env=env, capture_output=True, text=True, timeout=120)
+        rc = subprocess.run(
+            [sys.executable, str(p), "--date", DAY], env=env, capture_output=True, text=True, timeout=120
+        )
         assert rc.returncode == 0, rc.stdout + rc.stderr
         assert out.exists()

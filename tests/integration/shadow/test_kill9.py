@@ -24,7 +24,7 @@ from src.core.paths import REPO_ROOT, Paths
 from src.core.state import LoadStatus, inspect_state
 from src.shadow.state import ShadowState, open_positions_from_journal, recover_from_journal
 
-CHILD = r'''
+CHILD = r"""
 import random, sys
 from datetime import UTC, datetime, timedelta
 from src.core.paths import Paths
@@ -53,13 +53,19 @@ while True:
         sys.exit(3)
     print(cycle, flush=True)
     now += timedelta(minutes=1)
-'''
+"""
 
 
 def _start(script: Path, seed: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.Popen([sys.executable, str(script), str(seed)], cwd=str(REPO_ROOT), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(seed)],
+        cwd=str(REPO_ROOT),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _journal_len(paths: Paths) -> int:

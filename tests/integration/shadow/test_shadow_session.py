@@ -30,8 +30,22 @@ from tests.integration.shadow.fixtures import write_intel
 SYMS = ["AAPL", "MSFT", "NVDA", "AMZN", "META", "TSLA", "AMD", "JPM", "XOM", "UNH"]
 CYCLES = 120
 # wall-clock stamps and ids minted per process; everything else must match exactly
-VOLATILE = {"ts", "written_at", "logged_at", "duration_ms", "pid", "updated_at", "id", "order_id", "created_at",
-            "submitted_at", "filled_at", "updated", "ts_epoch", "broker_order_id"}
+VOLATILE = {
+    "ts",
+    "written_at",
+    "logged_at",
+    "duration_ms",
+    "pid",
+    "updated_at",
+    "id",
+    "order_id",
+    "created_at",
+    "submitted_at",
+    "filled_at",
+    "updated",
+    "ts_epoch",
+    "broker_order_id",
+}
 
 
 def run_session(root: Path, shadow: bool) -> tuple[Paths, dict[str, Any]]:
@@ -109,7 +123,9 @@ def test_shadow_never_places_an_order(sessions) -> None:
 def test_v1_is_identical_with_shadow_on_and_off(sessions) -> None:
     (off, ledger_off), (on, ledger_on) = sessions[False], sessions[True]
     key = lambda o: o["client_order_id"]  # noqa: E731
-    assert _strip(sorted(ledger_off["orders"].values(), key=key)) == _strip(sorted(ledger_on["orders"].values(), key=key))
+    assert _strip(sorted(ledger_off["orders"].values(), key=key)) == _strip(
+        sorted(ledger_on["orders"].values(), key=key)
+    )
     assert _strip(ledger_off["positions"]) == _strip(ledger_on["positions"])
     for log in ("orders_log", "exits_log", "attribution_log"):
         a, b = _rows(getattr(off, log)), _rows(getattr(on, log))
@@ -135,8 +151,19 @@ def test_session_leaves_complete_exit_attribution_and_day_reports(sessions) -> N
     for a in attribution:
         assert set(ATTRIBUTION_KEYS) <= set(a)
         # price, P&L, timing, regime and sector are all known in a simulated session
-        for k in ("pnl", "pnl_pct", "entry_price", "exit_price", "qty", "time_in_trade_minutes", "entry_regime",
-                  "exit_regime", "entry_sector_profile", "exit_sector_profile", "v2_exit_score"):
+        for k in (
+            "pnl",
+            "pnl_pct",
+            "entry_price",
+            "exit_price",
+            "qty",
+            "time_in_trade_minutes",
+            "entry_regime",
+            "exit_regime",
+            "entry_sector_profile",
+            "exit_sector_profile",
+            "v2_exit_score",
+        ):
             assert a[k] is not None, (k, a)
     day = SESSION_START.date().isoformat()
     assert run_exit_intel_pnl(day, paths, Settings(), {})["ok"]

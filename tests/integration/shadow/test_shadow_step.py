@@ -39,8 +39,9 @@ def test_session_entries_then_exits_write_every_log(home: Paths) -> None:
 
     # 40 minutes later AAPL falls through its stop; MSFT holds
     later = NOW + timedelta(minutes=40)
-    ctx2 = context(home, later, 2, {"AAPL": 196.0, "MSFT": 401.0, "NVDA": 100.0},
-                   {"AAPL": 3.5, "MSFT": 3.1, "NVDA": 1.0}, engine)
+    ctx2 = context(
+        home, later, 2, {"AAPL": 196.0, "MSFT": 401.0, "NVDA": 100.0}, {"AAPL": 3.5, "MSFT": 3.1, "NVDA": 1.0}, engine
+    )
     shadow_step(ctx2)
     assert ctx2.extras["shadow"]["decisions"] == {"exit": 1}
     att, _ = read_jsonl(home.exit_attribution_log)
@@ -53,7 +54,8 @@ def test_session_entries_then_exits_write_every_log(home: Paths) -> None:
     uw_att, _ = read_jsonl(home.uw_attribution_log)
     assert {r.get("symbol") for r in uw_att} >= {"AAPL", "MSFT"}
     assert open_positions_from_journal(home) == {
-        s: p.trade_id for s, p in inspect_state(home.shadow_positions, ShadowState).value.positions.items()}
+        s: p.trade_id for s, p in inspect_state(home.shadow_positions, ShadowState).value.positions.items()
+    }
 
 
 def test_uses_cache_price_when_quotes_absent(home: Paths) -> None:

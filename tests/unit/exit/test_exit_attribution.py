@@ -17,16 +17,42 @@ CFG = ExitV2Config()
 def _full(**kw):
     score = compute_exit_score(
         "long",
-        {"v2_score": 4, "regime": "risk_on", "sector_multiplier": 1.0, "vol_pct": 2, "flow_net_premium": 1e6,
-         "darkpool_notional": 2e6, "sentiment": 1},
-        {"v2_score": 3, "regime": "risk_on", "sector_multiplier": 1.0, "vol_pct": 2, "flow_net_premium": 5e5,
-         "darkpool_notional": 2e6, "sentiment": 0.5},
+        {
+            "v2_score": 4,
+            "regime": "risk_on",
+            "sector_multiplier": 1.0,
+            "vol_pct": 2,
+            "flow_net_premium": 1e6,
+            "darkpool_notional": 2e6,
+            "sentiment": 1,
+        },
+        {
+            "v2_score": 3,
+            "regime": "risk_on",
+            "sector_multiplier": 1.0,
+            "vol_pct": 2,
+            "flow_net_premium": 5e5,
+            "darkpool_notional": 2e6,
+            "sentiment": 0.5,
+        },
         CFG.score,
     )
-    args = dict(symbol="aapl", side="long", trade_id="t1", entry_price=100.0, exit_price=101.5, qty=10,
-                entry_ts="2026-11-27T15:00:00+00:00", exit_ts="2026-11-27T16:30:00+00:00", exit_reason="profit_target",
-                entry_regime="risk_on", exit_regime="risk_on", entry_sector_profile="TECH", exit_sector_profile="TECH",
-                exit_score=score)
+    args = dict(
+        symbol="aapl",
+        side="long",
+        trade_id="t1",
+        entry_price=100.0,
+        exit_price=101.5,
+        qty=10,
+        entry_ts="2026-11-27T15:00:00+00:00",
+        exit_ts="2026-11-27T16:30:00+00:00",
+        exit_reason="profit_target",
+        entry_regime="risk_on",
+        exit_regime="risk_on",
+        entry_sector_profile="TECH",
+        exit_sector_profile="TECH",
+        exit_score=score,
+    )
     args.update(kw)
     return build_exit_attribution(**args)
 
@@ -47,8 +73,17 @@ def test_short_pnl_sign() -> None:
 
 
 def test_everything_missing_keeps_keys_as_null_and_lists_them() -> None:
-    r = build_exit_attribution(symbol="X", side="long", trade_id=None, entry_price=None, exit_price=None, qty=None,
-                               entry_ts=None, exit_ts=None, exit_reason="stop_loss")
+    r = build_exit_attribution(
+        symbol="X",
+        side="long",
+        trade_id=None,
+        entry_price=None,
+        exit_price=None,
+        qty=None,
+        entry_ts=None,
+        exit_ts=None,
+        exit_reason="stop_loss",
+    )
     for k in ATTRIBUTION_KEYS:
         assert k in r
     assert set(r["v2_exit_components"]) == set(EXIT_COMPONENTS)

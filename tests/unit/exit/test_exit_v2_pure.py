@@ -78,7 +78,10 @@ def test_exit_score_improvement_is_zero_not_negative() -> None:
     assert s.score == 0.0
 
 
-@pytest.mark.parametrize("entry,now", [(None, None), ({}, {}), ({"v2_score": "x", "vol_pct": float("nan")}, {"v2_score": None, "vol_pct": 0})])
+@pytest.mark.parametrize(
+    "entry,now",
+    [(None, None), ({}, {}), ({"v2_score": "x", "vol_pct": float("nan")}, {"v2_score": None, "vol_pct": 0})],
+)
 def test_exit_score_every_input_missing(entry, now) -> None:
     s = compute_exit_score("long", entry, now, CFG.score)
     assert s.score == 0.0
@@ -110,7 +113,12 @@ def test_stops_worked_and_fallback() -> None:
     assert stop_hit(101.5, "long", s) == "trailing_stop"
     assert stop_hit(101.6, "long", s) is None
     static = compute_stop(100.0, "long", None, None, CFG)
-    assert (static.source, static.stop_price, static.trail_price, static.effective_price) == ("static", 99.0, 98.5, 99.0)
+    assert (static.source, static.stop_price, static.trail_price, static.effective_price) == (
+        "static",
+        99.0,
+        98.5,
+        99.0,
+    )
     assert stop_hit(98.9, "long", static) == "stop_loss"
     short = compute_stop(50.0, "short", None, None, CFG, water_mark=48.0)
     assert short.stop_price == pytest.approx(50.5) and short.trail_price == pytest.approx(48.72)

@@ -27,14 +27,22 @@ def _iso(minutes_ago: float) -> str:
 
 
 def healthy_morning(paths: Paths) -> None:
-    save_state(paths.uw_daemon_health_state, DaemonHealthState(
-        generated_at=_iso(2), status="ok", checks={"lock": DaemonCheck(status="ok", detail="held")}))
+    save_state(
+        paths.uw_daemon_health_state,
+        DaemonHealthState(generated_at=_iso(2), status="ok", checks={"lock": DaemonCheck(status="ok", detail="held")}),
+    )
     save_state(paths.premarket_intel, IntelFile(kind="premarket", day=DAY, generated_at=_iso(40), as_of=_iso(40)))
     save_state(paths.regime_state, RegimeStateFile(regime="risk_on", confidence=0.7, generated_at=_iso(35)))
     from src.core.jsonio import atomic_write_json
 
-    atomic_write_json(paths.daily_universe_v2, {"as_of": _iso(50), "generated_at": (NOW - timedelta(minutes=50)).timestamp(),
-                                               "symbols": [{"symbol": "AAPL", "rank": 1}]})
+    atomic_write_json(
+        paths.daily_universe_v2,
+        {
+            "as_of": _iso(50),
+            "generated_at": (NOW - timedelta(minutes=50)).timestamp(),
+            "symbols": [{"symbol": "AAPL", "rank": 1}],
+        },
+    )
 
 
 def _script(tmp_path: Path, code: int) -> Path:
@@ -56,7 +64,9 @@ def build_previous_session_telemetry(paths: Paths) -> None:
     """The real telemetry extractor for the previous session, as the post-close job would run it."""
     env = dict(os.environ, STOCKBOT_HOME=str(paths.root))
     cli = REGRESSION_SCRIPT.parent / "run_full_telemetry_extract.py"
-    rc = subprocess.run([sys.executable, str(cli), "--date", PREV], env=env, capture_output=True, text=True, timeout=120)
+    rc = subprocess.run(
+        [sys.executable, str(cli), "--date", PREV], env=env, capture_output=True, text=True, timeout=120
+    )
     assert rc.returncode == 0, rc.stdout + rc.stderr
 
 
@@ -66,8 +76,10 @@ def test_passes_on_a_healthy_morning_with_the_real_regression_harness(home: Path
     build_previous_session_telemetry(home)
     res = _run(home)
     if not res["ok"] and importlib.util.find_spec("src.uw.spec_checks") is None:
-        pytest.xfail("src/uw/spec_checks.py (another engineer's) has not landed; the harness fails on it: "
-                     + res["message"][:300])
+        pytest.xfail(
+            "src/uw/spec_checks.py (another engineer's) has not landed; the harness fails on it: "
+            + res["message"][:300]
+        )
     assert res["ok"], res["message"]
     assert "PREOPEN_READY" in capsys.readouterr().out
     assert len(read_events(home, "preopen_readiness_ok")) == 1
@@ -80,7 +92,13 @@ def test_passes_when_every_check_passes(home: Paths, tmp_path: Path, capsys) -> 
     res = _run(home, regression_script=str(_script(tmp_path, 0)))
     assert res["ok"], res["message"]
     assert [c["name"] for c in res["checks"] if c["ok"]] == [
-        "daemon_health_status", "daemon_health_fresh", "universe", "premarket_intel", "regime_state", "regression"]
+        "daemon_health_status",
+        "daemon_health_fresh",
+        "universe",
+        "premarket_intel",
+        "regime_state",
+        "regression",
+    ]
     assert capsys.readouterr().out.strip().endswith("PREOPEN_READY")
 
 
@@ -100,8 +118,10 @@ def test_passes_with_skip_regression_and_v1_universe_fallback(home: Paths) -> No
 
 def test_fails_when_daemon_critical(home: Paths, capsys, read_events) -> None:
     healthy_morning(home)
-    save_state(home.uw_daemon_health_state, DaemonHealthState(
-        generated_at=_iso(1), status="critical", reasons=["lock not held", "cache 45 min old"]))
+    save_state(
+        home.uw_daemon_health_state,
+        DaemonHealthState(generated_at=_iso(1), status="critical", reasons=["lock not held", "cache 45 min old"]),
+    )
     res = _run(home, skip_regression=True)
     assert not res["ok"]
     assert "daemon_health_status: UW daemon health is critical: lock not held; cache 45 min old" in res["message"]
@@ -153,6 +173,11 @@ def test_script_entrypoint_exit_codes(home: Paths, tmp_path: Path) -> None:
         pytest.skip("scripts/run_preopen_readiness_check.py not written yet")
     healthy_morning(home)
     save_state(home.uw_daemon_health_state, DaemonHealthState(generated_at=_iso(1), status="critical"))
-    rc = subprocess.run([sys.executable, str(cli), "--skip-regression"], env=dict(os.environ), capture_output=True,
-                        text=True, timeout=120)
+    rc = subprocess.run(
+        [sys.executable, str(cli), "--skip-regression"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rc.returncode != 0 and "PREOPEN_NOT_READY" in rc.stdout

@@ -33,8 +33,9 @@ def test_crash_after_journal_before_save_is_recovered(home: Paths, read_events) 
     save_shadow_state(home, s1)
     write_exit_records(home, rows1)
     # next cycle: A stops out, C enters; the process dies after the journal, before the save
-    s2, rows2 = decide_cycle(s1, {"A": v("A", 4, 90.0), "B": v("B", 4, 10.0), "C": v("C", 4, 5.0)},
-                             T0 + timedelta(minutes=5), cfg, xcfg)
+    s2, rows2 = decide_cycle(
+        s1, {"A": v("A", 4, 90.0), "B": v("B", 4, 10.0), "C": v("C", 4, 5.0)}, T0 + timedelta(minutes=5), cfg, xcfg
+    )
     assert [r["action"] for r in rows2] == ["exit", "entry"]
     for r in rows2:
         append_jsonl(home.shadow_trades_log, r)

@@ -20,9 +20,19 @@ XCFG = ExitV2Config()
 def view(sym, score, price, direction="long", **snap):
     s = {"v2_score": score, "direction": direction}
     s.update(snap)
-    return {"symbol": sym, "price": price, "v2_score": score, "v1_score": score - 0.2, "direction": direction,
-            "components": {"flow": 1.2, "dark_pool": 0.0}, "uw_adjustments": {"flow": 0.3},
-            "regime": snap.get("regime"), "sector": "TECH", "snapshot": s, "inputs": {"intel": {"premarket_intel": "ok"}}}
+    return {
+        "symbol": sym,
+        "price": price,
+        "v2_score": score,
+        "v1_score": score - 0.2,
+        "direction": direction,
+        "components": {"flow": 1.2, "dark_pool": 0.0},
+        "uw_adjustments": {"flow": 0.3},
+        "regime": snap.get("regime"),
+        "sector": "TECH",
+        "snapshot": s,
+        "inputs": {"intel": {"premarket_intel": "ok"}},
+    }
 
 
 def test_entries_rank_size_and_slippage() -> None:
@@ -35,20 +45,41 @@ def test_entries_rank_size_and_slippage() -> None:
     assert state.positions["BBB"].qty == 39  # score 5 > 4.5 -> 2.0%: 2000 / 50.025
     assert [r["seq"] for r in rows] == [1, 2] and state.last_seq == 2
     row = rows[1]
-    for k in ("ts", "symbol", "action", "side", "v2_score", "v1_score", "price", "components", "reason", "regime",
-              "sector", "inputs", "schema_version"):
+    for k in (
+        "ts",
+        "symbol",
+        "action",
+        "side",
+        "v2_score",
+        "v1_score",
+        "price",
+        "components",
+        "reason",
+        "regime",
+        "sector",
+        "inputs",
+        "schema_version",
+    ):
         assert k in row
     assert row["position"]["signals"] == ["flow", "uw:flow"]
 
 
 def test_refusals_are_logged_with_reasons() -> None:
     cfg = CFG.model_copy(update={"max_positions": 1, "max_entries_per_cycle": 1, "long_only": True})
-    views = {"AAA": view("AAA", 4.0, 100.0), "BBB": view("BBB", 3.5, 50.0), "SHRT": view("SHRT", 3.8, 20.0, "short"),
-             "NOPX": view("NOPX", 3.9, None)}
+    views = {
+        "AAA": view("AAA", 4.0, 100.0),
+        "BBB": view("BBB", 3.5, 50.0),
+        "SHRT": view("SHRT", 3.8, 20.0, "short"),
+        "NOPX": view("NOPX", 3.9, None),
+    }
     state, rows = decide_cycle(ShadowState(), views, T0, cfg, XCFG)
     got = {(r["symbol"], r["action"], r["reason"]) for r in rows}
-    assert got == {("AAA", "entry", "v2_score_above_threshold"), ("NOPX", "refused", "no_price"),
-                   ("SHRT", "refused", "long_only"), ("BBB", "refused", "max_positions")}
+    assert got == {
+        ("AAA", "entry", "v2_score_above_threshold"),
+        ("NOPX", "refused", "no_price"),
+        ("SHRT", "refused", "long_only"),
+        ("BBB", "refused", "max_positions"),
+    }
     assert list(state.positions) == ["AAA"]
     # the same refusal next cycle is not journaled again; a changed one is
     views["BBB"] = view("BBB", 3.5, 50.0)
@@ -98,11 +129,21 @@ def test_dynamic_target_exit_uses_vol_and_regime() -> None:
     state = _held(vol_pct=2.0, regime="risk_on")
     pos = state.positions["AAA"]
     # target = 2 x 0.5 x 1.2 = 1.2% above 100.05 = 101.2506
-    _, rows = decide_cycle(state, {"AAA": dict(view("AAA", 4.0, 101.2), vol_pct=2.0, regime="risk_on")},
-                           T0 + timedelta(minutes=5), CFG, XCFG)
+    _, rows = decide_cycle(
+        state,
+        {"AAA": dict(view("AAA", 4.0, 101.2), vol_pct=2.0, regime="risk_on")},
+        T0 + timedelta(minutes=5),
+        CFG,
+        XCFG,
+    )
     assert rows == []
-    _, rows = decide_cycle(state, {"AAA": dict(view("AAA", 4.0, 101.3), vol_pct=2.0, regime="risk_on")},
-                           T0 + timedelta(minutes=6), CFG, XCFG)
+    _, rows = decide_cycle(
+        state,
+        {"AAA": dict(view("AAA", 4.0, 101.3), vol_pct=2.0, regime="risk_on")},
+        T0 + timedelta(minutes=6),
+        CFG,
+        XCFG,
+    )
     assert rows[0]["reason"] == "profit_target"
     assert rows[0]["plan"]["target"]["source"] == "dynamic"
     assert rows[0]["plan"]["target"]["target_price"] == pytest.approx(pos.entry_price * 1.012)
@@ -111,8 +152,16 @@ def test_dynamic_target_exit_uses_vol_and_regime() -> None:
 def test_replacement_needs_exit_score_and_margin() -> None:
     entry_snap = dict(flow_net_premium=1e6, sentiment=1.0, regime="risk_on", darkpool_notional=5e6)
     state = _held(**entry_snap)
-    decayed = view("AAA", 3.0, 100.2, flow_net_premium=0.0, sentiment=0.0, regime="risk_off", regime_confidence=1.0,
-                   darkpool_notional=0.0)
+    decayed = view(
+        "AAA",
+        3.0,
+        100.2,
+        flow_net_premium=0.0,
+        sentiment=0.0,
+        regime="risk_off",
+        regime_confidence=1.0,
+        darkpool_notional=0.0,
+    )
     decayed["regime"] = "risk_off"
     later = T0 + timedelta(minutes=30)
     # exit score 0.05 + 0.2 + 0.075 + 0.15 + 0.1 = 0.575: above 0.5 (replacement), below 0.7 (exit)
