@@ -171,6 +171,28 @@ def on_job_failure(job: Job, connection: redis.Redis, exc_type: Any, exc_value: 
     )
 
 
+def on_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
+    """Worker hook for a work horse that died (OOM kill, SIGKILL): RQ skips the failure callback
+    then, so the final attempt's event is emitted here."""
+    if not is_final_attempt(job):
+        return
+    meta = job.meta or {}
+    sig = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
+    emit(
+        SUBSYSTEM,
+        "job_failed",
+        "error",
+        job=meta.get("job", job.func_name),
+        day=meta.get("day"),
+        job_id=job.id,
+        queue=job.origin,
+        attempts=int(meta.get("retries") or 0) - int(job.retries_left or 0) + 1,
+        error_type="WorkHorseKilled",
+        error=f"work horse {retpid} ended with status {ret_val}" + (f" (signal {sig})" if sig else ""),
+        via="rq",
+    )
+
+
 def mark_missed(connection: redis.Redis, name: str, day: str, namespace: str, at: datetime, deadline: datetime) -> bool:
     """One `job_missed` event per job and day when its window passed before it could be queued."""
     job_id = job_id_for(name, day, namespace)

@@ -21,6 +21,7 @@ from rq.utils import utcformat
 from src.core.clock import NY, MarketCalendar
 from src.core.settings import Settings
 from src.jobs.connection import resilient
+from src.jobs.enqueue import on_horse_killed
 from src.jobs.registry import EXIT, INTEL, SCHEDULE, TELEMETRY
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -66,6 +67,7 @@ def build_worker(role: str, settings: Settings, connection: redis.Redis | None =
         connection=conn,
         worker_ttl=settings.worker_ttl_s,
         job_monitoring_interval=min(30, max(5, settings.worker_ttl_s // 2)),
+        work_horse_killed_handler=on_horse_killed,
     )
 
 

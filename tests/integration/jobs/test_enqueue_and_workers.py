@@ -146,3 +146,17 @@ def test_schedule_ticks_run_the_plan_in_order_and_never_twice(home, jobs_ns, red
     assert len(events(home, "job_missed")) == 5
     holiday = run_tick(conn, datetime(2026, 11, 26, 8, 30, tzinfo=NY))
     assert holiday["plan"] == "empty" and "holiday" in holiday["reason"]
+
+
+def test_killed_work_horse_still_ends_in_one_failure_event(home, jobs_ns, redis_url, monkeypatch) -> None:
+    set_overrides(monkeypatch, exit_intel_pnl="kill_self")
+    monkeypatch.setenv("STOCKBOT_JOB_RETRIES", "1")
+    assert script("scripts/run_exit_intel_pnl.py", "--enqueue", "--date", DAY).returncode == 0
+    worker = burst("intel-worker")
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert len(runs(home)) == 2
+    job = Job.fetch(f"{jobs_ns}exit_intel_pnl-{DAY}", connection=redis.Redis.from_url(redis_url))
+    assert job.get_status().value == "failed"
+    failed = events(home, "job_failed")
+    assert len(failed) == 1 and failed[0]["details"]["error_type"] == "WorkHorseKilled"
+    assert "signal 9" in failed[0]["details"]["error"] and failed[0]["details"]["attempts"] == 2
