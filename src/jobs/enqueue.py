@@ -46,11 +46,16 @@ class EnqueueOutcome(BaseModel):
 
 
 def settings_or_default() -> Settings:
-    """The job plane keeps working with defaults when the trading config is invalid."""
+    """Settings for the job plane itself, which must keep running when the trading config is
+    invalid (e.g. paper mode without keys): the jobs then fail one by one, visibly, instead."""
     try:
         return load_settings()
-    except Exception:  # noqa: BLE001 - e.g. paper mode without keys must not stop scheduling
-        return Settings.model_construct()
+    except Exception:  # noqa: BLE001 - fall back below
+        pass
+    try:
+        return load_settings(mode="sim", composite_version="v1")
+    except Exception:  # noqa: BLE001 - last resort: defaults, but still the configured Redis
+        return Settings.model_construct(redis_url=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
 
 
 def job_id_for(name: str, day: str, namespace: str = "") -> str:

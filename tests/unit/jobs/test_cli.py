@@ -79,3 +79,15 @@ def test_rq_entry_raises_on_not_ok_and_returns_dict_on_ok(home, monkeypatch) -> 
     override(monkeypatch, "intel_pnl", "write_artifact")
     res = perform("intel_pnl", "2026-11-27", {"x": 1})
     assert res["ok"] is True and res["artifacts"] and res["job"] == "intel_pnl"
+
+
+def test_job_plane_settings_survive_an_invalid_trading_config(home, monkeypatch) -> None:
+    from src.jobs.enqueue import settings_or_default
+
+    monkeypatch.setenv("STOCKBOT_MODE", "paper")  # no Alpaca keys: load_settings() refuses
+    monkeypatch.setenv("REDIS_URL", "redis://redis.example:6379/3")
+    monkeypatch.setenv("STOCKBOT_JOBS_NAMESPACE", "ab-")
+    s = settings_or_default()
+    assert s.redis_url == "redis://redis.example:6379/3" and s.jobs_namespace == "ab-"
+    monkeypatch.setenv("STOCKBOT_JOB_RETRIES", "not-a-number")  # even a broken job setting
+    assert settings_or_default().redis_url == "redis://redis.example:6379/3"
