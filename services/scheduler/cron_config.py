@@ -26,7 +26,7 @@ cron.register(
     queue_name=f"{_settings.jobs_namespace}{SCHEDULE}",
     interval=_interval,
     ttl=max(_interval, 30),
-    result_ttl=6 * 3600,
+    result_ttl=3600,  # an hour of ticks in rq-dashboard is enough to see the scheduler alive
     job_timeout=120,
     name="stockbot-schedule-tick",
 )
