@@ -25,7 +25,7 @@ from src.engine.trade_logs import OrderLine, log_order
 
 MAX_ORDINAL_PROBES = 50
 
-Outcome = Literal["sent", "in_flight", "rejected", "ambiguous", "failed"]
+Outcome = Literal["prepared", "sent", "in_flight", "rejected", "ambiguous", "failed"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _line(event: str, p: PendingOrder, now: datetime, **kw: object) -> OrderLine
     return OrderLine.model_validate(fields)
 
 
-def place_order(
+def prepare_order(
     broker: Broker,
     book: BookState,
     paths: Paths,
@@ -97,7 +97,11 @@ def place_order(
     prefix: str,
     pending: PendingOrder,
 ) -> Placement:
-    """Send `pending` (symbol, sides, intent, qty, metadata filled in) at most once."""
+    """Pick the client order id and register the intent in `book` (the caller saves the book).
+
+    "prepared": ready to send once the book is on disk; "in_flight": a previous incarnation
+    already sent this decision and it is still open, so it is adopted and nothing is sent.
+    """
     day = trading_day(now)
     key = seq_key(day, pending.symbol, pending.intent)
     n = int(book.seq.get(key, 0)) + 1
@@ -121,30 +125,35 @@ def place_order(
             )
             book.pending[cid] = adopted
             book.seq[key] = max(n, int(book.seq.get(key, 0)))
-            save_book(paths, book, now)
             log_order(paths, _line("duplicate_prevented", adopted, now))
             return Placement("in_flight", adopted, existing)
         n += 1
     else:
         emit("engine", "order_ordinal_exhausted", "error", paths=paths, symbol=pending.symbol, intent=pending.intent)
         return Placement("failed", error="no free client order id")
-
     p = pending.model_copy(update={"client_order_id": cid, "status": "intent", "created_ts": iso(now)})
     book.seq[key] = n
     book.pending[cid] = p
-    save_book(paths, book, now)  # write-ahead: the intent is on disk before the broker hears of it
+    return Placement("prepared", p)
+
+
+def send_order(broker: Broker, book: BookState, paths: Paths, now: datetime, p: PendingOrder) -> Placement:
+    """Submit a prepared intent exactly once. The intent MUST already be on disk (write-ahead).
+
+    Later book changes need no immediate save: if the engine dies before the step saves, the
+    intent on disk leads the next reconciliation to ask the broker by client order id.
+    """
+    cid = p.client_order_id
     log_order(paths, _line("submit", p, now))
     req = OrderRequest(symbol=p.symbol, qty=p.qty, side=p.order_side, client_order_id=cid)
     try:
         order = broker.submit(req)
-    except DuplicateClientOrderId as exc:
-        p.status = "unknown"
-        save_book(paths, book, now)
-        log_order(paths, _line("submit_ambiguous", p, now))
-        return Placement("ambiguous", p, error=str(exc))
     except OrderRejected as exc:
+        if isinstance(exc, DuplicateClientOrderId):
+            p.status = "unknown"
+            log_order(paths, _line("submit_ambiguous", p, now, reason=str(exc)[:300]))
+            return Placement("ambiguous", p, error=str(exc))
         book.pending.pop(cid, None)
-        save_book(paths, book, now)
         p.status = "rejected"
         log_order(paths, _line("reject", p, now, reason=str(exc)[:300]))
         return Placement("rejected", p, error=str(exc))
@@ -152,12 +161,10 @@ def place_order(
         if exc.ambiguous:
             # it may exist at the broker: keep the intent; reconciliation asks by client id
             p.status = "unknown"
-            save_book(paths, book, now)
             log_order(paths, _line("submit_ambiguous", p, now, reason=str(exc)[:300]))
             emit("engine", "order_submit_ambiguous", "warning", paths=paths, client_order_id=cid, error=str(exc))
             return Placement("ambiguous", p, error=str(exc))
         book.pending.pop(cid, None)
-        save_book(paths, book, now)
         p.status = "not_sent"
         log_order(paths, _line("submit_failed", p, now, reason=str(exc)[:300]))
         emit("engine", "order_submit_failed", "error", paths=paths, client_order_id=cid, error=str(exc))
@@ -170,9 +177,27 @@ def place_order(
             pass  # the ack stands; reconciliation follows the order next cycle
     p.broker_order_id = order.id
     p.status = order.status
-    save_book(paths, book, now)
     log_order(paths, _line("ack", p, now, price=order.filled_avg_price))
     return Placement("sent", p, order)
+
+
+def place_order(
+    broker: Broker,
+    book: BookState,
+    paths: Paths,
+    now: datetime,
+    *,
+    prefix: str,
+    pending: PendingOrder,
+) -> Placement:
+    """prepare -> save the book (write-ahead) -> send, for a single order."""
+    placed = prepare_order(broker, book, paths, now, prefix=prefix, pending=pending)
+    if placed.outcome != "prepared" or placed.pending is None:
+        if placed.outcome == "in_flight":
+            save_book(paths, book, now)
+        return placed
+    save_book(paths, book, now)
+    return send_order(broker, book, paths, now, placed.pending)
 
 
 def order_line(event: str, p: PendingOrder, now: datetime, **kw: object) -> OrderLine:

@@ -51,15 +51,18 @@ def load_strategy_config(path: Path | str | None = None) -> StrategyV1Config:
 
 def num(value: Any) -> float | None:
     """A finite float from a number or numeric string; anything else is None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        f = float(value)
-    elif isinstance(value, str):
+    t = type(value)
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is int:
+        f = float(value) if -1e300 < value < 1e300 else math.inf
+    elif t is str:
         try:
             f = float(value.strip().replace(",", ""))
         except ValueError:
             return None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        f = float(value)
     else:
         return None
     return f if math.isfinite(f) else None
@@ -149,6 +152,12 @@ def score_symbol(
     now: float | None = None,
 ) -> ScoreResult:
     """Score one symbol. `now` (epoch s) enables the freshness factor; never raises on data."""
+    return _score(symbol, record, _tide_net(market), cfg, now)
+
+
+def _score(
+    symbol: str, record: Mapping[str, Any] | None, tide: float | None, cfg: StrategyV1Config, now: float | None
+) -> ScoreResult:
     res = ScoreResult(symbol=str(symbol))
     if not isinstance(record, Mapping):
         res.missing.append("record")
@@ -209,7 +218,6 @@ def score_symbol(
     iv01 = 0.0 if iv_v is None else min(1.0, max(0.0, iv_v / 100.0 if iv_v > 1.0 else iv_v))
     iv_c = w.iv_rank * iv01 if s != 0 else 0.0
 
-    tide = _tide_net(market)
     if tide is None:
         missing.append("market_tide")
     tide_c = w.market_tide * _ratio(tide, sc.tide_premium_full) if s != 0 and _sign(tide) == s else 0.0
@@ -242,17 +250,17 @@ def score_symbol(
     base = flow_c + dp_c + gamma_c + oi_c + iv_c + tide_c
     res.score = round(min(SCORE_MAX, max(0.0, base * res.freshness + bonus - penalty)), 6)
     res.components = {
-        "flow": round(flow_c, 6),
-        "dark_pool": round(dp_c, 6),
-        "gamma": round(gamma_c, 6),
-        "oi_change": round(oi_c, 6),
-        "iv_rank": round(iv_c, 6),
-        "market_tide": round(tide_c, 6),
-        "bonus": round(bonus, 6),
-        "toxicity_penalty": round(penalty, 6),
-        "freshness": round(res.freshness, 6),
-        "conviction": round(conviction, 6),
-        "imbalance": round(imbalance or 0.0, 6),
+        "flow": flow_c,
+        "dark_pool": dp_c,
+        "gamma": gamma_c,
+        "oi_change": oi_c,
+        "iv_rank": iv_c,
+        "market_tide": tide_c,
+        "bonus": bonus,
+        "toxicity_penalty": penalty,
+        "freshness": res.freshness,
+        "conviction": conviction,
+        "imbalance": imbalance or 0.0,
     }
     return res
 
@@ -260,4 +268,6 @@ def score_symbol(
 def score_cache(
     symbols: Mapping[str, Any], market: Mapping[str, Any] | None, cfg: StrategyV1Config, now: float | None = None
 ) -> dict[str, ScoreResult]:
-    return {str(sym): score_symbol(str(sym), rec, market, cfg, now) for sym, rec in symbols.items()}
+    """Score every symbol; the market-wide block is read once, not once per symbol."""
+    tide = _tide_net(market)
+    return {str(sym): _score(str(sym), rec, tide, cfg, now) for sym, rec in symbols.items()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from src.broker.errors import BrokerError
@@ -21,11 +22,11 @@ from src.engine.config import StrategyV1Config
 from src.engine.cycle import CycleContext
 from src.engine.displacement import Held, Offer, plan_displacements
 from src.engine.exits import evaluate_exit, update_high_water
-from src.engine.orders import place_order
+from src.engine.orders import Placement, place_order, prepare_order, send_order
 from src.engine.positions import BookState, PendingOrder, iso, load_book, parse_ts, save_book
 from src.engine.reconcile import Repairs, apply_order, reconcile
 from src.engine.risk import MAX_POSITIONS, AccountView, BookView, Candidate, check_entry, daily_loss_breached
-from src.engine.scoring import ScoreResult, score_symbol
+from src.engine.scoring import ScoreResult, score_cache
 from src.engine.trade_logs import (
     AttributionLine,
     BlockedLine,
@@ -49,6 +50,18 @@ class V1Runtime:
     assets_day: str = ""
     foreign_seen: set[str] = field(default_factory=set)
 
+    sessions: dict[str, Any] = field(default_factory=dict)
+
+    def minutes_to_close(self, now: datetime) -> float | None:
+        """Like MarketCalendar.minutes_to_close, with the day's session looked up once."""
+        day = trading_day(now)
+        if day not in self.sessions:
+            self.sessions = {day: self.calendar.session_at(now)}
+        sess = self.sessions[day]
+        if sess is None or not (sess.open <= now < sess.close):
+            return None
+        return (sess.close - now).total_seconds() / 60.0
+
     def get_broker(self) -> Broker:
         if self.broker is None:
             self.broker = self.broker_factory()
@@ -65,6 +78,7 @@ class V1Cycle:
     at_cap_offers: list[Offer] = field(default_factory=list)
     attribution: list[AttributionLine] = field(default_factory=list)
     entries: int = 0
+    saved: str = ""  # the book as last read/written, to skip writes that change nothing
 
 
 def runtime(ctx: CycleContext) -> V1Runtime:
@@ -83,7 +97,42 @@ def cycle_data(ctx: CycleContext) -> V1Cycle:
 
 
 def _save(ctx: CycleContext, cyc: V1Cycle) -> None:
-    save_book(ctx.paths, cyc.book, ctx.now)
+    """Write the book if it changed (each write is an fsync'd atomic replace)."""
+    now_json = cyc.book.model_dump_json(exclude={"updated_at"})
+    if now_json != cyc.saved:
+        save_book(ctx.paths, cyc.book, ctx.now)
+        cyc.saved = now_json
+
+
+def _finish(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, placed: Placement, kind: str) -> None:
+    """Book what the broker answered for one order (fills, partials, rejects)."""
+    ctx.count(f"{kind}_{placed.outcome}")
+    if placed.order is None or placed.pending is None:
+        return
+    repairs = Repairs()
+    apply_order(
+        cyc.book,
+        ctx.paths,
+        ctx.now,
+        rt.cfg,
+        placed.pending,
+        placed.order,
+        repairs,
+        _price(ctx, cyc, placed.pending.symbol),
+    )
+    cyc.attribution.extend(repairs.attribution)
+    if repairs.closed_trades:
+        ctx.count("exits", len(repairs.closed_trades))
+
+
+def _send_prepared(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, prepared: list[PendingOrder], kind: str) -> None:
+    """Write-ahead once for the whole batch, then send each intent once."""
+    if not prepared:
+        return
+    _save(ctx, cyc)
+    broker = rt.get_broker()
+    for p in prepared:
+        _finish(ctx, rt, cyc, send_order(broker, cyc.book, ctx.paths, ctx.now, p), kind)
 
 
 def _broker_down(ctx: CycleContext, where: str, exc: Exception) -> None:
@@ -95,8 +144,8 @@ def _broker_down(ctx: CycleContext, where: str, exc: Exception) -> None:
 def reconcile_step(ctx: CycleContext) -> None:
     rt, cyc = runtime(ctx), cycle_data(ctx)
     cyc.book = load_book(ctx.paths)
-    cyc.minutes_to_close = rt.calendar.minutes_to_close(ctx.now) if ctx.market_open else None
-    before = cyc.book.model_dump_json()
+    cyc.saved = cyc.book.model_dump_json(exclude={"updated_at"})
+    cyc.minutes_to_close = rt.minutes_to_close(ctx.now) if ctx.market_open else None
     try:
         repairs, snap = reconcile(rt.get_broker(), cyc.book, ctx.paths, ctx.now, rt.cfg, foreign_seen=rt.foreign_seen)
     except BrokerError as exc:
@@ -111,8 +160,7 @@ def reconcile_step(ctx: CycleContext) -> None:
             cyc.quotes[bp.symbol] = bp.current_price
     _daily_guards(ctx, rt, cyc)
     _count_repairs(ctx, repairs)
-    if cyc.book.model_dump_json() != before:
-        _save(ctx, cyc)
+    _save(ctx, cyc)
 
 
 def _count_repairs(ctx: CycleContext, r: Repairs) -> None:
@@ -157,7 +205,7 @@ def score_step(ctx: CycleContext) -> None:
     symbols = cache.symbols if cache is not None else {}
     market = cache.market if cache is not None else {}
     now = ctx.now.timestamp()
-    scores = {str(sym): score_symbol(str(sym), rec, market, rt.cfg, now) for sym, rec in symbols.items()}
+    scores = score_cache(symbols, market, rt.cfg, now)
     ctx.extras["v1_scores"] = scores
     ctx.extras["quotes"] = {s: r.price for s, r in scores.items() if r.price is not None}
     ctx.counters["clusters"] = sum(1 for r in scores.values() if r.clusters > 0)
@@ -196,6 +244,7 @@ def exits_step(ctx: CycleContext) -> None:
         return
     scores = _scores(ctx)
     _fetch_quotes(ctx, rt, cyc, sorted(cyc.book.positions))
+    prepared: list[PendingOrder] = []
     for sym, pos in list(cyc.book.positions.items()):
         price = _price(ctx, cyc, sym)
         sr = scores.get(sym)
@@ -204,7 +253,7 @@ def exits_step(ctx: CycleContext) -> None:
             pos.high_water = update_high_water(pos, price)
             pos.last_price = price
         pos.last_score = cur
-        if not ctx.market_open or any(p.intent == "exit" for p in cyc.book.pending_for(sym)):
+        if not ctx.market_open or cyc.book.pending_for(sym):
             continue
         decision = evaluate_exit(
             pos,
@@ -218,19 +267,27 @@ def exits_step(ctx: CycleContext) -> None:
         if decision is None:
             continue
         try:
-            close_position(ctx, rt, cyc, sym, decision.reason, decision.detail)
+            placed = prepare_order(
+                rt.get_broker(),
+                cyc.book,
+                ctx.paths,
+                ctx.now,
+                prefix=rt.cfg.orders.client_order_prefix,
+                pending=_exit_order(cyc, sym, decision.reason, decision.detail),
+            )
         except BrokerError as exc:
             _broker_down(ctx, "exits", exc)
             break
-    _save(ctx, cyc)
+        if placed.outcome == "prepared" and placed.pending is not None:
+            prepared.append(placed.pending)
+        else:
+            _finish(ctx, rt, cyc, placed, "exit")
+    _send_prepared(ctx, rt, cyc, prepared, "exit")  # the book is persisted by the next write-ahead or at cycle end
 
 
-def close_position(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, sym: str, reason: str, detail: str = "") -> bool:
-    """Send the closing order; True when the position is closed (filled) by the time this returns."""
-    pos = cyc.book.positions.get(sym)
-    if pos is None:
-        return False
-    pending = PendingOrder(
+def _exit_order(cyc: V1Cycle, sym: str, reason: str, detail: str) -> PendingOrder:
+    pos = cyc.book.positions[sym]
+    return PendingOrder(
         symbol=sym,
         order_side="sell" if pos.side == "long" else "buy",
         position_side=pos.side,
@@ -240,15 +297,21 @@ def close_position(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, sym: str, rea
         reason=reason,
         decision={"detail": detail},
     )
+
+
+def close_position(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, sym: str, reason: str, detail: str = "") -> bool:
+    """Send one closing order now; True when the position is closed (filled) by the time this returns."""
+    if sym not in cyc.book.positions:
+        return False
     placed = place_order(
-        rt.get_broker(), cyc.book, ctx.paths, ctx.now, prefix=rt.cfg.orders.client_order_prefix, pending=pending
+        rt.get_broker(),
+        cyc.book,
+        ctx.paths,
+        ctx.now,
+        prefix=rt.cfg.orders.client_order_prefix,
+        pending=_exit_order(cyc, sym, reason, detail),
     )
-    ctx.count(f"exit_{placed.outcome}")
-    if placed.order is not None and placed.pending is not None:
-        repairs = Repairs()
-        apply_order(cyc.book, ctx.paths, ctx.now, rt.cfg, placed.pending, placed.order, repairs, _price(ctx, cyc, sym))
-        if repairs.closed_trades:
-            ctx.count("exits", len(repairs.closed_trades))
+    _finish(ctx, rt, cyc, placed, "exit")
     return sym not in cyc.book.positions
 
 
@@ -299,8 +362,8 @@ def _account_view(cyc: V1Cycle) -> AccountView:
     return AccountView(a.equity, a.buying_power, a.last_equity, cyc.book.peak_equity)
 
 
-def try_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult, via: str = "entry") -> str:
-    """Risk-check and place one entry; returns "" when sent, else the refusal reason."""
+def decide_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult, via: str = "entry") -> Placement | str:
+    """Risk-check one candidate and register its intent; a refusal reason (str) when refused."""
     asset = _asset(ctx, rt, r.symbol)
     cand = Candidate(
         r.symbol,
@@ -347,18 +410,24 @@ def try_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult, vi
         signals=r.signals(),
         decision={"missing": list(r.missing), "clusters": r.clusters, "price": cand.price, "notional": d.notional},
     )
-    placed = place_order(
+    placed = prepare_order(
         rt.get_broker(), cyc.book, ctx.paths, ctx.now, prefix=rt.cfg.orders.client_order_prefix, pending=pending
     )
-    ctx.count(f"entry_{placed.outcome}")
-    if placed.order is not None and placed.pending is not None:
-        repairs = Repairs()
-        apply_order(cyc.book, ctx.paths, ctx.now, rt.cfg, placed.pending, placed.order, repairs, cand.price)
-        cyc.attribution.extend(repairs.attribution)
-    if placed.outcome in ("sent", "in_flight", "ambiguous"):
+    if placed.outcome in ("prepared", "in_flight"):
         cyc.entries += 1
+    return placed
+
+
+def try_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult, via: str = "entry") -> str:
+    """Decide and send one entry now; "" when sent, else why not."""
+    placed = decide_entry(ctx, rt, cyc, r, via)
+    if isinstance(placed, str):
+        return placed
+    if placed.outcome == "prepared" and placed.pending is not None:
+        _send_prepared(ctx, rt, cyc, [placed.pending], "entry")
         return ""
-    return placed.outcome
+    _finish(ctx, rt, cyc, placed, "entry")
+    return "" if placed.outcome == "in_flight" else placed.outcome
 
 
 def entries_step(ctx: CycleContext) -> None:
@@ -393,17 +462,28 @@ def entries_step(ctx: CycleContext) -> None:
     held = set(cyc.book.positions) | {p.symbol for p in cyc.book.pending.values()}
     top = [r for r in cands if r.symbol not in held][:CANDIDATE_QUOTE_LIMIT]
     _fetch_quotes(ctx, rt, cyc, [r.symbol for r in top if r.symbol not in cyc.quotes])
+    prepared: list[PendingOrder] = []
     for r in top:
         if cyc.entries >= rt.cfg.entry.max_new_entries_per_cycle:
             break
         try:
-            reason = try_entry(ctx, rt, cyc, r)
+            placed = decide_entry(ctx, rt, cyc, r)
         except BrokerError as exc:
             _broker_down(ctx, "entries", exc)
             break
-        if reason == MAX_POSITIONS:
-            cyc.at_cap_offers.append(Offer(r.symbol, r.score, r.direction))
-    _save(ctx, cyc)
+        if isinstance(placed, str):
+            if placed == MAX_POSITIONS:
+                # the book is full: every remaining candidate would get the same answer, so the
+                # best few go to displacement instead of being refused one by one
+                rest = [x for x in top if x.symbol != r.symbol and x.score <= r.score]
+                cap = max(1, rt.cfg.displacement.max_per_cycle) * 4
+                cyc.at_cap_offers.extend(Offer(x.symbol, x.score, x.direction) for x in [r, *rest][:cap])
+                break
+        elif placed.outcome == "prepared" and placed.pending is not None:
+            prepared.append(placed.pending)
+        else:
+            _finish(ctx, rt, cyc, placed, "entry")
+    _send_prepared(ctx, rt, cyc, prepared, "entry")
 
 
 # -- displacement ----------------------------------------------------------------------------
@@ -458,12 +538,14 @@ def displacement_step(ctx: CycleContext) -> None:
             ),
         )
         ctx.count("displacements")
-    _save(ctx, cyc)
 
 
 # -- attribution -----------------------------------------------------------------------------
 def attribution_step(ctx: CycleContext) -> None:
+    """Write the cycle's attribution lines, then persist the book once for the whole cycle."""
     cyc = cycle_data(ctx)
+    if cyc.broker_ok:
+        _save(ctx, cyc)
     for line in cyc.attribution:
         log_attribution(ctx.paths, line)
     if cyc.attribution:

@@ -23,7 +23,8 @@ from src.core.jsonio import append_jsonl, tail_jsonl
 from src.core.paths import Paths
 
 TRADE_LOG_SCHEMA_VERSION = 1
-MASTER_DEDUP_TAIL = 200
+MASTER_DEDUP_TAIL = 64
+MASTER_DEDUP_BYTES = 64_000
 
 
 class _Line(BaseModel):
@@ -148,7 +149,7 @@ def log_displacement(paths: Paths, line: DisplacementLine) -> bool:
 def log_master_trade(paths: Paths, line: MasterTradeLine) -> bool:
     """Append once per trade_id: a restart replaying the same exit fill must not add a second line."""
     try:
-        recent = tail_jsonl(paths.master_trade_log, MASTER_DEDUP_TAIL)
+        recent = tail_jsonl(paths.master_trade_log, MASTER_DEDUP_TAIL, max_bytes=MASTER_DEDUP_BYTES)
     except Exception:  # noqa: BLE001 - dedupe is best-effort; the append still happens
         recent = []
     if any(r.get("trade_id") == line.trade_id and r.get("source") == "live" for r in recent):
