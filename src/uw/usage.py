@@ -86,7 +86,11 @@ def effective_limit(state: UsageState, settings: Settings) -> int:
 def caller_cap(state: UsageState, settings: Settings, caller: str) -> int:
     """Calls this caller may see spent before it is refused: others leave the daemon's reserve."""
     limit = effective_limit(state, settings)
-    return limit if caller == "daemon" else max(0, limit - settings.uw_daemon_reserve)
+    if caller == "daemon":
+        return limit
+    # the reserve is configured against the configured budget; UW may report a smaller key limit
+    reserve = settings.uw_daemon_reserve * min(1.0, limit / max(settings.uw_daily_budget, 1))
+    return max(0, limit - int(reserve))
 
 
 def roll_day(state: UsageState, day: str) -> UsageState:
