@@ -222,7 +222,7 @@ class AlpacaBroker:
             got = self._call("latest_quotes", lambda req=req: self.data.get_stock_latest_quote(req))
             for sym, q in (got or {}).items():
                 out[str(sym)] = Quote(str(sym), _f(getattr(q, "bid_price", None)), _f(getattr(q, "ask_price", None)))
-        no_price = [s for s in syms if s not in out or out[s].price is None]
+        no_price = [s for s in syms if (q := out.get(s)) is None or q.price is None]
         for i in range(0, len(no_price), QUOTE_BATCH):
             req = StockLatestTradeRequest(symbol_or_symbols=no_price[i : i + QUOTE_BATCH])
             got = self._call("latest_trades", lambda req=req: self.data.get_stock_latest_trade(req))

@@ -14,6 +14,7 @@ from src.broker.interface import Broker
 from src.core.clock import Clock
 from src.core.paths import Paths
 from src.core.settings import Settings
+from src.engine import steps as steps_module
 from src.engine.config import StrategyV1Config, load_strategy_config
 from src.engine.cycle import CycleContext, Step
 from src.engine.steps import (
@@ -24,7 +25,6 @@ from src.engine.steps import (
     exits_step,
     reconcile_step,
     score_step,
-    shadow_step_factory,
 )
 
 
@@ -33,9 +33,16 @@ def _noop(ctx: CycleContext) -> None:
 
 
 def _shadow(ctx: CycleContext) -> None:
-    # resolved per cycle, lazily: the shadow package may land (or be absent) independently of v1
-    fn = shadow_step_factory()
-    if fn is not None:
+    """The v2 shadow step, run inside the shadow context so broker submission refuses it."""
+    fn = steps_module.shadow_step_factory()  # resolved per cycle: the shadow package ships separately
+    if fn is None:
+        return
+    try:
+        from src.shadow.guard import shadow_context
+    except ImportError:
+        fn(ctx)
+        return
+    with shadow_context():
         fn(ctx)
 
 

@@ -331,7 +331,9 @@ def reconcile_positions(
             entry = next((p for p in book.pending_for(sym) if p.intent == "entry" and p.position_side == bp.side), None)
             if entry is not None:  # a partially filled entry still open: the position is ours
                 _open_entry(book, entry, bp.qty, bp.avg_entry_price, now, repairs)
-                book.positions[sym].qty = bp.qty
+                opened = book.positions.get(sym)
+                if opened is not None:
+                    opened.qty = bp.qty
                 continue
             trade_id = f"adopted-{trading_day(now)}-{sym}"
             book.positions[sym] = Position(

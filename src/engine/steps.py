@@ -23,7 +23,7 @@ from src.engine.cycle import CycleContext
 from src.engine.displacement import Held, Offer, plan_displacements
 from src.engine.exits import evaluate_exit, update_high_water
 from src.engine.orders import Placement, place_order, prepare_order, send_order
-from src.engine.positions import BookState, PendingOrder, iso, load_book, parse_ts, save_book
+from src.engine.positions import BookState, PendingOrder, Position, iso, load_book, parse_ts, save_book
 from src.engine.reconcile import Repairs, apply_order, reconcile
 from src.engine.risk import MAX_POSITIONS, AccountView, BookView, Candidate, check_entry, daily_loss_breached
 from src.engine.scoring import ScoreResult, score_cache
@@ -57,7 +57,7 @@ class V1Runtime:
         day = trading_day(now)
         if day not in self.sessions:
             self.sessions = {day: self.calendar.session_at(now)}
-        sess = self.sessions[day]
+        sess = self.sessions.get(day)
         if sess is None or not (sess.open <= now < sess.close):
             return None
         return (sess.close - now).total_seconds() / 60.0
@@ -286,7 +286,7 @@ def exits_step(ctx: CycleContext) -> None:
 
 
 def _exit_order(cyc: V1Cycle, sym: str, reason: str, detail: str) -> PendingOrder:
-    pos = cyc.book.positions[sym]
+    pos = cyc.book.positions.get(sym) or Position(symbol=sym)  # callers check it is held
     return PendingOrder(
         symbol=sym,
         order_side="sell" if pos.side == "long" else "buy",
@@ -518,9 +518,10 @@ def displacement_step(ctx: CycleContext) -> None:
             ),
         )
         outcome = "deferred: close not filled yet"
-        if closed and plan.open_symbol in scores:
+        offer = scores.get(plan.open_symbol)
+        if closed and offer is not None:
             try:
-                refusal = try_entry(ctx, rt, cyc, scores[plan.open_symbol], via="displacement")
+                refusal = try_entry(ctx, rt, cyc, offer, via="displacement")
             except BrokerError as exc:
                 _broker_down(ctx, "displacement", exc)
                 refusal = "broker_unavailable"

@@ -1,9 +1,13 @@
-"""Harness: the Alpaca simulator in-process on an ephemeral port, sharing a FixedClock with the engine."""
+"""Harness: the Alpaca simulator in-process on an ephemeral port, sharing a FixedClock with the engine.
+
+Plain functions (importable by the contract tests too); the `sim` fixture wraps `serve_sim`.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,9 +45,9 @@ class SimHandle:
         return {s: p["qty"] for s, p in self.ledger()["positions"].items()}
 
 
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SimHandle]:
-    clock = FixedClock(SESSION_START)
+@contextmanager
+def serve_sim(tmp_path: Path, start: datetime = SESSION_START) -> Iterator[SimHandle]:
+    clock = FixedClock(start)
     ledger = tmp_path / "alpaca_ledger.json"
     app = create_app(ledger, clock=clock, shortable=set())
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -54,6 +58,12 @@ def sim(tmp_path: Path) -> Iterator[SimHandle]:
     finally:
         server.shutdown()
         t.join(timeout=5)
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[SimHandle]:
+    with serve_sim(tmp_path) as handle:
+        yield handle
 
 
 def strong(price_hint: float | None = None, now: float = 0.0, calls: float = 1_500_000.0, dp: float = 50e6) -> dict:
@@ -81,6 +91,7 @@ def write_cache(paths: Paths, symbols: dict[str, dict], now: float) -> None:
 
 
 def make_engine(paths: Paths, sim: SimHandle, **overrides: Any) -> Engine:
-    settings = load_settings(home=paths.root, mode="sim", alpaca_base_url=sim.url, shadow_enabled=False, **overrides)
+    overrides.setdefault("shadow_enabled", False)
+    settings = load_settings(home=paths.root, mode="sim", alpaca_base_url=sim.url, **overrides)
     startup, steps = build_steps(settings, paths, sim.clock)
     return Engine(settings, paths, sim.clock, steps, startup)

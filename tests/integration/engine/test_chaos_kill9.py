@@ -32,7 +32,7 @@ from src.engine.models import Heartbeat, SupervisorState
 from src.engine.orders import parse_client_order_id
 from src.engine.positions import BookState
 
-from .conftest import write_cache
+from .sim_harness import write_cache
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from src.core.state import inspect_state
 from src.engine.orders import make_client_order_id
 from src.engine.positions import BookState, PendingOrder, Position, save_book
 
-from .conftest import SESSION_START, make_engine, strong, write_cache
+from .sim_harness import SESSION_START, make_engine, strong, write_cache
 
 
 def book(home) -> BookState:

@@ -8,7 +8,7 @@ from src.core.jsonio import read_jsonl
 from src.core.state import LoadStatus, inspect_state
 from src.engine.positions import BookState
 
-from .conftest import make_engine, strong, write_cache
+from .sim_harness import make_engine, strong, write_cache
 
 SYMS = ["AAPL", "MSFT", "NVDA", "AMZN", "META", "TSLA", "AMD", "JPM", "XOM", "UNH"]
 
