@@ -14,6 +14,8 @@ one event instead.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -139,7 +141,25 @@ def log_attribution(paths: Paths, line: AttributionLine) -> bool:
 
 
 def log_exit(paths: Paths, line: ExitLine) -> bool:
+    """Append once per exit fill: a restart replaying the same fill must not add a second line."""
+    if line.client_order_id and _seen(
+        paths.exits_log,
+        lambda r: (
+            r.get("client_order_id") == line.client_order_id
+            and r.get("qty") == line.qty
+            and r.get("partial") == line.partial
+        ),
+    ):
+        return False
     return _write(paths, "exits_log", line)
+
+
+def _seen(path: Path, match: Callable[[dict[str, Any]], bool]) -> bool:
+    try:
+        recent = tail_jsonl(path, MASTER_DEDUP_TAIL, max_bytes=MASTER_DEDUP_BYTES)
+    except Exception:  # noqa: BLE001 - dedupe is best-effort; the append still happens
+        return False
+    return any(match(r) for r in recent)
 
 
 def log_displacement(paths: Paths, line: DisplacementLine) -> bool:
@@ -148,10 +168,6 @@ def log_displacement(paths: Paths, line: DisplacementLine) -> bool:
 
 def log_master_trade(paths: Paths, line: MasterTradeLine) -> bool:
     """Append once per trade_id: a restart replaying the same exit fill must not add a second line."""
-    try:
-        recent = tail_jsonl(paths.master_trade_log, MASTER_DEDUP_TAIL, max_bytes=MASTER_DEDUP_BYTES)
-    except Exception:  # noqa: BLE001 - dedupe is best-effort; the append still happens
-        recent = []
-    if any(r.get("trade_id") == line.trade_id and r.get("source") == "live" for r in recent):
+    if _seen(paths.master_trade_log, lambda r: r.get("trade_id") == line.trade_id and r.get("source") == "live"):
         return False
     return _write(paths, "master_trade_log", line)
