@@ -106,9 +106,23 @@ def _xnys():  # type: ignore[no-untyped-def]
 
 
 class MarketCalendar:
-    """NYSE sessions in UTC with helpers the engine, daemon and scheduler share."""
+    """NYSE sessions in UTC with helpers the engine, daemon and scheduler share.
+
+    Sessions are memoised per day: a lookup in exchange_calendars costs milliseconds and the
+    engine asks every cycle.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[date, Session | None] = {}
 
     def session(self, day: date) -> Session | None:
+        if day not in self._sessions:
+            if len(self._sessions) > 4096:
+                self._sessions.clear()
+            self._sessions[day] = self._lookup(day)
+        return self._sessions[day]
+
+    def _lookup(self, day: date) -> Session | None:
         cal = _xnys()
         key = day.isoformat()
         try:
