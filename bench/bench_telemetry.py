@@ -47,7 +47,11 @@ def generate(home: Path, lines: int, days: int, seed: int = 7) -> dict[str, int]
     rng = random.Random(seed)
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    counts = {"master_trade_log": lines // 2, "attribution": lines // 4, "shadow_trades": lines - lines // 2 - lines // 4}
+    counts = {
+        "master_trade_log": lines // 2,
+        "attribution": lines // 4,
+        "shadow_trades": lines - lines // 2 - lines // 4,
+    }
     with open(logs / "master_trade_log.jsonl", "wb") as fh:
         for i in range(counts["master_trade_log"]):
             src = "shadow" if i % 2 else "live"
@@ -56,35 +60,71 @@ def generate(home: Path, lines: int, days: int, seed: int = 7) -> dict[str, int]
             exit_ = entry * (1 + rng.gauss(0, 0.01))
             size = rng.randint(1, 100)
             pnl = (exit_ - entry) * size * (1 if side == "long" else -1)
-            fh.write(orjson.dumps({
-                "trade_id": f"t{i}", "symbol": rng.choice(SYMBOLS), "side": side, "is_live": src == "live",
-                "is_shadow": src == "shadow", "entry_ts": _ts(rng, days), "exit_ts": _ts(rng, days),
-                "entry_price": round(entry, 2), "exit_price": round(exit_, 2), "size": size,
-                "realized_pnl_usd": round(pnl, 2), "signals": rng.sample(SIGNALS, 2),
-                "feature_snapshot": {f: round(rng.gauss(0, 1), 4) for f in rng.sample(FEATURES, 4)},
-                "regime_snapshot": {"regime": rng.choice(REGIMES), "confidence": 0.7}, "exit_reason": "target",
-                "source": src, "schema_version": 1, "sector": rng.choice(SECTORS),
-                "score_at_entry": round(rng.uniform(2, 6), 3),
-            }) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "trade_id": f"t{i}",
+                        "symbol": rng.choice(SYMBOLS),
+                        "side": side,
+                        "is_live": src == "live",
+                        "is_shadow": src == "shadow",
+                        "entry_ts": _ts(rng, days),
+                        "exit_ts": _ts(rng, days),
+                        "entry_price": round(entry, 2),
+                        "exit_price": round(exit_, 2),
+                        "size": size,
+                        "realized_pnl_usd": round(pnl, 2),
+                        "signals": rng.sample(SIGNALS, 2),
+                        "feature_snapshot": {f: round(rng.gauss(0, 1), 4) for f in rng.sample(FEATURES, 4)},
+                        "regime_snapshot": {"regime": rng.choice(REGIMES), "confidence": 0.7},
+                        "exit_reason": "target",
+                        "source": src,
+                        "schema_version": 1,
+                        "sector": rng.choice(SECTORS),
+                        "score_at_entry": round(rng.uniform(2, 6), 3),
+                    }
+                )
+                + b"\n"
+            )
     with open(logs / "attribution.jsonl", "wb") as fh:
         for i in range(counts["attribution"]):
-            fh.write(orjson.dumps({
-                "ts": _ts(rng, days), "symbol": rng.choice(SYMBOLS), "side": rng.choice(["long", "short"]),
-                "score": round(rng.uniform(2, 6), 3), "price": round(rng.uniform(20, 500), 2),
-                "components": {s: round(rng.uniform(0, 2), 3) for s in rng.sample(SIGNALS, 4)},
-                "decision_id": f"d{i}", "schema_version": 1,
-            }) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "ts": _ts(rng, days),
+                        "symbol": rng.choice(SYMBOLS),
+                        "side": rng.choice(["long", "short"]),
+                        "score": round(rng.uniform(2, 6), 3),
+                        "price": round(rng.uniform(20, 500), 2),
+                        "components": {s: round(rng.uniform(0, 2), 3) for s in rng.sample(SIGNALS, 4)},
+                        "decision_id": f"d{i}",
+                        "schema_version": 1,
+                    }
+                )
+                + b"\n"
+            )
     with open(logs / "shadow_trades.jsonl", "wb") as fh:
         for _ in range(counts["shadow_trades"]):
             v2 = rng.uniform(1, 7)
-            fh.write(orjson.dumps({
-                "ts": _ts(rng, days), "symbol": rng.choice(SYMBOLS),
-                "action": rng.choice(["entry", "entry", "refused", "exit", "replacement"]),
-                "side": rng.choice(["long", "short"]), "v2_score": round(v2, 3), "v1_score": round(v2 - 0.3, 3),
-                "price": round(rng.uniform(20, 500), 2),
-                "components": {s: round(rng.uniform(0, 2), 3) for s in rng.sample(SIGNALS, 4)},
-                "reason": "bench", "regime": rng.choice(REGIMES), "sector": rng.choice(SECTORS), "schema_version": 1,
-            }) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "ts": _ts(rng, days),
+                        "symbol": rng.choice(SYMBOLS),
+                        "action": rng.choice(["entry", "entry", "refused", "exit", "replacement"]),
+                        "side": rng.choice(["long", "short"]),
+                        "v2_score": round(v2, 3),
+                        "v1_score": round(v2 - 0.3, 3),
+                        "price": round(rng.uniform(20, 500), 2),
+                        "components": {s: round(rng.uniform(0, 2), 3) for s in rng.sample(SIGNALS, 4)},
+                        "reason": "bench",
+                        "regime": rng.choice(REGIMES),
+                        "sector": rng.choice(SECTORS),
+                        "schema_version": 1,
+                    }
+                )
+                + b"\n"
+            )
     return counts
 
 
@@ -99,8 +139,12 @@ def run_extract(home: Path) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MB, exit status) of one extract in a child process."""
     env = dict(os.environ, STOCKBOT_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, DAY, str(ROOT), str(home)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, DAY, str(ROOT), str(home)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -126,18 +170,36 @@ def main(argv: list[str] | None = None) -> int:
             gen_s = time.perf_counter() - t0
             size_mb = sum(p.stat().st_size for p in (home / "logs").iterdir()) / 1e6
             wall, rss, rc = run_extract(home)
-            rows.append({"lines": n, "per_log": counts, "log_mb": round(size_mb, 1), "generate_s": round(gen_s, 2),
-                         "wall_s": round(wall, 3), "peak_rss_mb": round(rss, 1), "us_per_line": round(wall / n * 1e6, 2),
-                         "exit_code": rc})
+            rows.append(
+                {
+                    "lines": n,
+                    "per_log": counts,
+                    "log_mb": round(size_mb, 1),
+                    "generate_s": round(gen_s, 2),
+                    "wall_s": round(wall, 3),
+                    "peak_rss_mb": round(rss, 1),
+                    "us_per_line": round(wall / n * 1e6, 2),
+                    "exit_code": rc,
+                }
+            )
             print(f"  {n:>9,} lines ({size_mb:,.0f} MB): {wall:6.2f} s, peak RSS {rss:6.1f} MB", file=sys.stderr)
     big = max(rows, key=lambda r: r["lines"])
     ok = all(r["exit_code"] == 0 for r in rows) and (
-        big["lines"] < 1_000_000 or (big["wall_s"] < TARGET_S and big["peak_rss_mb"] < TARGET_MB))
-    result = {"benchmark": "telemetry_extract", "day": DAY, "days_spread": args.days,
-              "target": {"lines": 1_000_000, "wall_s": TARGET_S, "peak_rss_mb": TARGET_MB}, "runs": rows, "pass": ok}
+        big["lines"] < 1_000_000 or (big["wall_s"] < TARGET_S and big["peak_rss_mb"] < TARGET_MB)
+    )
+    result = {
+        "benchmark": "telemetry_extract",
+        "day": DAY,
+        "days_spread": args.days,
+        "target": {"lines": 1_000_000, "wall_s": TARGET_S, "peak_rss_mb": TARGET_MB},
+        "runs": rows,
+        "pass": ok,
+    }
     atomic_write_json(args.out, result)
     parts = ", ".join(f"{r['lines']:,} lines {r['wall_s']:.2f} s / {r['peak_rss_mb']:.0f} MB" for r in rows)
-    print(f"telemetry extract: {parts} (target 1M < {TARGET_S:.0f} s, < {TARGET_MB:.0f} MB): {'PASS' if ok else 'FAIL'}")
+    print(
+        f"telemetry extract: {parts} (target 1M < {TARGET_S:.0f} s, < {TARGET_MB:.0f} MB): {'PASS' if ok else 'FAIL'}"
+    )
     return 0 if ok else 1
 
 

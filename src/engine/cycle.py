@@ -112,7 +112,15 @@ class Engine:
 
     def _cache_event(self, ctx: CycleContext, event_type: str, severity: str = "warning", **details: Any) -> None:
         ctx.cache_events.append(event_type)
-        emit("uw_cache", event_type, severity, paths=self.paths, cycle=ctx.cycle, file=str(self.paths.uw_flow_cache), **details)  # type: ignore[arg-type]
+        emit(
+            "uw_cache",
+            event_type,
+            severity,
+            paths=self.paths,
+            cycle=ctx.cycle,
+            file=str(self.paths.uw_flow_cache),
+            **details,
+        )  # type: ignore[arg-type]
 
     def read_cache(self, ctx: CycleContext) -> None:
         result = inspect_state(self.paths.uw_flow_cache, FlowCache)
@@ -151,10 +159,14 @@ class Engine:
         clusters = _as_int(ctx.counters.get("clusters"))
         if clusters == 0 and not ctx.cache_events:
             # contract 4.4: clusters 0 is never silent
-            self._cache_event(ctx, "uw_cache_empty_no_signals", "info", symbols=len(ctx.cache.symbols) if ctx.cache else 0)
+            self._cache_event(
+                ctx, "uw_cache_empty_no_signals", "info", symbols=len(ctx.cache.symbols) if ctx.cache else 0
+            )
         duration_ms = round((time.perf_counter() - started) * 1000.0, 3)
         status = "degraded" if ctx.errors else "ok"
-        result = CycleResult(self.cycle, status, list(ctx.errors), duration_ms, clusters, list(ctx.cache_events), dict(ctx.counters))
+        result = CycleResult(
+            self.cycle, status, list(ctx.errors), duration_ms, clusters, list(ctx.cache_events), dict(ctx.counters)
+        )
         self._record(ctx, result)
         return result
 

@@ -24,7 +24,7 @@ from src.core.settings import load_settings
 from src.engine.cycle import Engine
 from src.engine.pipeline import build_steps
 from src.sim.alpaca_sim import create_app
-from tests.integration.engine.conftest import SESSION_START, strong, write_cache
+from tests.integration.engine.sim_harness import SESSION_START, strong, write_cache
 from tests.integration.shadow.fixtures import write_intel
 
 SYMS = ["AAPL", "MSFT", "NVDA", "AMZN", "META", "TSLA", "AMD", "JPM", "XOM", "UNH"]
