@@ -6,23 +6,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from src.jobs.enqueue import settings_or_default
-from src.jobs.worker import run_worker
-
-ROLE = "intel-worker"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--burst", action="store_true", help="process what is queued, then exit")
-    args = parser.parse_args(argv)
-    # an invalid trading config must not stop the job plane: jobs then fail one by one, visibly
-    run_worker(ROLE, settings_or_default(), burst=args.burst)
-    return 0
-
+from src.jobs.worker import worker_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(worker_main("intel-worker", __doc__.splitlines()[0]))

@@ -115,3 +115,17 @@ def scheduler_health(
     if age > max_age_s:
         return False, f"scheduler {name}: last heartbeat {age:.0f}s ago (limit {max_age_s:.0f}s)"
     return True, f"scheduler {name}: last heartbeat {age:.0f}s ago"
+
+
+def worker_main(role: str, description: str, argv: list[str] | None = None) -> int:
+    """The command line every worker service shares: runs until SIGTERM, or `--burst`."""
+    import argparse
+
+    from src.jobs.enqueue import settings_or_default
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--burst", action="store_true", help="process what is queued, then exit")
+    args = parser.parse_args(argv)
+    # an invalid trading config must not stop the job plane: jobs then fail one by one, visibly
+    run_worker(role, settings_or_default(), burst=args.burst)
+    return 0
