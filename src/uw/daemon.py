@@ -115,6 +115,7 @@ class FlowDaemon:
         self.rate = 0.0
         self.requests = 0
         self.universe: set[str] = set()
+        self._market_open: bool | None = None
 
     def now(self) -> float:
         return self.clock.now().timestamp()
@@ -135,9 +136,15 @@ class FlowDaemon:
             per_minute_limit=s.uw_per_minute_limit,
             minute_headroom=s.uw_minute_headroom,
             offhours_max_rpm=s.uw_offhours_max_rpm,
-            offhours_weight=1.0 / (2.0 * s.uw_offhours_slowdown),
+            offhours_weight=1.0 / (4.0 * s.uw_offhours_slowdown),
         )
-        self.rate = pace_rpm(self.clock.now(), self.calendar, inputs)
+        now = self.clock.now()
+        self.rate = pace_rpm(now, self.calendar, inputs)
+        market_open = self.calendar.is_open(now)
+        if self._market_open is not None and market_open != self._market_open:
+            self.planner.make_all_due(now.timestamp())
+        self._market_open = market_open
+        self.planner.set_stretch(self.rate, market_open)
         return self.rate
 
     # --- one request ----------------------------------------------------------------------

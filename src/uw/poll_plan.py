@@ -1,9 +1,9 @@
 """What the flow daemon polls, how often, and how fast it may spend the day's UW budget.
 
-Pure logic (no IO): the daemon asks `PollPlanner.next_job(now)` and `pace_rpm(...)`; tests drive
-both with hand-built times. Planning is earliest-due-first over (family, symbol) jobs, so when
-the budget cannot cover every base interval, all intervals stretch by the same lag instead of
-some families starving. The request rate follows the budget: what is left of the daemon's
+Pure logic (no IO): the daemon asks `PollPlanner.pop_due(now)` and `pace_rpm(...)`; tests drive
+both with hand-built times. Planning is earliest-due-first over (family, symbol) jobs; when the
+budget cannot cover every base interval, all intervals stretch by one factor, so the fast
+families (flow, dark pool) stay proportionally fresher than the slow ones. The request rate follows the budget: what is left of the daemon's
 share, spread over what is left of the day, weighted so market hours get most of it.
 """
 
@@ -108,9 +108,28 @@ class PollPlanner:
         self._order = {f.name: i for i, f in enumerate(self.families)}
         self.symbols: list[str] = []
         self._symset: set[str] = set()
+        self.stretch = 1.0  # >1 when the budget cannot cover the base intervals (set by the daemon)
 
     def interval(self, family: Family, market_open: bool) -> float:
         return family.interval_s * (1.0 if market_open else self.offhours_slowdown)
+
+    def demand_rpm(self, market_open: bool) -> float:
+        """Requests per minute the base intervals would need for the current job set."""
+        n_sym = len(self.symbols)
+        return sum(60.0 / self.interval(f, market_open) * (n_sym if f.scope == "symbol" else 1) for f in self.families)
+
+    def set_stretch(self, rate_rpm: float, market_open: bool) -> float:
+        """Stretch every interval by the same factor so demand fits the rate (proportional, not additive)."""
+        demand = self.demand_rpm(market_open)
+        self.stretch = max(1.0, demand / rate_rpm) if rate_rpm > 0 else 1.0
+        return self.stretch
+
+    def make_all_due(self, now: float) -> None:
+        """At a session change: what was planned at the old pace is due now, in its old order."""
+        live = sorted((e for e in self._heap if self._live.get(e[3].key) == e[2]), key=lambda e: (e[0], e[1], e[2]))
+        self._heap, self._live = [], {}
+        for i, (_, _, _, job) in enumerate(live):
+            self._push(job, now + i * 1e-6)
 
     def _push(self, job: Job, due: float) -> None:
         seq = next(self._seq)
@@ -155,7 +174,7 @@ class PollPlanner:
         """Reschedule after an attempt (success or failure)."""
         if job.symbol is not None and job.symbol not in self._symset:
             return
-        self._push(job, now + self.interval(job.family, market_open) * backoff)
+        self._push(job, now + self.interval(job.family, market_open) * self.stretch * backoff)
 
     def pending(self) -> int:
         return len(self._live)
