@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def artifacts(paths: Paths, day: str) -> dict[str, Path]:
     return {
         "universe": paths.daily_universe,
         "premarket intel": paths.premarket_intel,
-        "readiness (daemon health)": paths.uw_daemon_health_state,
+        "daemon health": paths.uw_daemon_health_state,
         "postmarket intel": paths.postmarket_intel,
         "exit day summary": paths.report("EXIT_DAY_SUMMARY", day),
         "intel dashboard": paths.report("INTEL_DASHBOARD", day),
@@ -76,12 +77,80 @@ def artifacts(paths: Paths, day: str) -> dict[str, Path]:
     }
 
 
+def readiness_verdict(paths: Paths, day: str) -> str | None:
+    """The last readiness event for `day` (a failed check may be retried and pass)."""
+    verdict = None
+    for row in iter_jsonl(paths.system_events):
+        if row.get("event_type") in ("preopen_readiness_ok", "preopen_readiness_failed"):
+            details = row.get("details") or {}
+            if isinstance(details, dict) and details.get("day") == day:
+                verdict = str(row["event_type"])
+    return verdict
+
+
+def run_phase(
+    env: dict[str, str],
+    paths: Paths,
+    day: str,
+    sim_start: datetime,
+    sim_end: datetime,
+    speed: float,
+    deadline: float,
+    done_when: Callable[[], bool],
+    label: str,
+) -> bool:
+    """Run the process set on a clock starting at sim_start until done_when() or sim_end."""
+    real_start = time.time()
+    phase_env = {**env, "STOCKBOT_CLOCK_SIM_START": sim_start.isoformat(), "STOCKBOT_CLOCK_REAL_START": str(real_start)}
+    print(f"demo: {label}: {sim_start.astimezone(NY):%H:%M} to {sim_end.astimezone(NY):%H:%M} New York "
+          f"(about {(sim_end - sim_start).total_seconds() / speed / 60:.1f} real minutes at most)", flush=True)
+    honcho = str(Path(sys.executable).parent / "honcho")
+    log = open(paths.root / "demo_processes.log", "ab")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(
+        [honcho, "start", "-f", str(REPO_ROOT / "Procfile"), "-d", str(REPO_ROOT), "-e", os.devnull, *DEMO_PROCESSES],
+        env=phase_env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    ok = False
+    try:
+        while time.time() < deadline:
+            time.sleep(3)
+            if proc.poll() is not None:
+                print(f"demo: the process set stopped early (rc {proc.returncode}); see {paths.root / 'demo_processes.log'}")
+                break
+            now_sim = sim_start + timedelta(seconds=(time.time() - real_start) * speed)
+            hb = inspect_state(paths.heartbeat, Heartbeat).value
+            live, shadow = count_trades(paths)
+            done = [name for name, p in artifacts(paths, day).items() if p.exists()]
+            print(f"  {now_sim.astimezone(NY):%H:%M} NY | engine cycle {hb.cycle if hb else 0} | closed trades "
+                  f"live {live} shadow {shadow} | done: {', '.join(done) or '-'}", flush=True)
+            if done_when():
+                ok = True
+                break
+            if now_sim > sim_end:
+                print(f"demo: {label} ended before it was done")
+                break
+        else:
+            print("demo: timed out")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--date", help="trading day to simulate (default: next full NYSE session)")
     ap.add_argument("--speed", type=float, default=180.0, help="simulated seconds per real second")
     ap.add_argument("--home", default=str(REPO_ROOT / "var" / "demo"), help="runtime root for the demo")
     ap.add_argument("--timeout", type=float, default=600.0, help="real seconds before giving up")
+    ap.add_argument("--skip-next-morning", action="store_true", help="stop after the trading day's post-close jobs")
     args = ap.parse_args(argv)
 
     day = date.fromisoformat(args.date) if args.date else demo_day(datetime.now(NY).date())
@@ -106,9 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         STOCKBOT_SIM_ALPACA_PORT=str(alpaca_port),
         UW_BASE_URL=f"http://127.0.0.1:{uw_port}",
         ALPACA_BASE_URL=f"http://127.0.0.1:{alpaca_port}",
-        STOCKBOT_CLOCK_SIM_START=sim_start.isoformat(),
         STOCKBOT_CLOCK_SPEED=str(args.speed),
-        STOCKBOT_CLOCK_REAL_START=str(time.time()),
         STOCKBOT_SCHEDULE_TICK_S="1",
         STOCKBOT_JOBS_NAMESPACE=f"demo{int(time.time())}_",
         STOCKBOT_HEARTBEAT_STALE_S="60",
@@ -116,50 +183,23 @@ def main(argv: list[str] | None = None) -> int:
         STOCKBOT_JOB_RETRIES="1",
         STOCKBOT_JOB_RETRY_INTERVAL_S="2",
     )
-    real_needed = (sim_end - sim_start).total_seconds() / args.speed
-    print(f"demo: simulating {ds} from {sim_start:%H:%M} to {sim_end:%H:%M} New York at {args.speed:.0f}x "
-          f"(about {real_needed / 60:.1f} real minutes); runtime root {home}", flush=True)
-
-    honcho = str(Path(sys.executable).parent / "honcho")
-    log = open(home / "demo_processes.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen(
-        [honcho, "start", "-f", str(REPO_ROOT / "Procfile"), "-d", str(REPO_ROOT), "-e", os.devnull, *DEMO_PROCESSES],
-        env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
     deadline = time.time() + args.timeout
+    print(f"demo: simulating {ds} at {args.speed:.0f}x, runtime root {home}", flush=True)
     pack = artifacts(paths, ds)["analysis pack"]
-    rc = 1
-    try:
-        while time.time() < deadline:
-            time.sleep(3)
-            if proc.poll() is not None:
-                print(f"demo: the process set stopped early (rc {proc.returncode}); see {home / 'demo_processes.log'}")
-                break
-            now_sim = datetime.fromisoformat(sim_start.isoformat()) + timedelta(
-                seconds=(time.time() - float(env["STOCKBOT_CLOCK_REAL_START"])) * args.speed)
-            hb = inspect_state(paths.heartbeat, Heartbeat).value
-            live, shadow = count_trades(paths)
-            done = [name for name, p in artifacts(paths, ds).items() if p.exists()]
-            print(f"  {now_sim.astimezone(NY):%H:%M} NY | engine cycle {hb.cycle if hb else 0} | closed trades "
-                  f"live {live} shadow {shadow} | done: {', '.join(done) or '-'}", flush=True)
-            if pack.exists():
-                rc = 0
-                break
-            if now_sim > sim_end:
-                print("demo: simulated day ended before the analysis pack appeared")
-                break
-        else:
-            print(f"demo: timed out after {args.timeout:.0f}s")
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    ok = run_phase(env, paths, ds, sim_start, sim_end, args.speed, deadline, lambda: pack.exists(), "trading day")
+    if ok and not args.skip_next_morning:
+        nxt = MarketCalendar().next_session(day)
+        morning = plan_for(nxt.day)
+        m_start = morning.entries[0].at - timedelta(minutes=5)
+        m_end = nxt.open.astimezone(NY) + timedelta(minutes=10)
+        nd = nxt.day.isoformat()
+        print(f"demo: the next morning ({nd}): pre-open jobs and the readiness gate", flush=True)
+        ok = run_phase(env, paths, nd, m_start, m_end, args.speed, deadline,
+                       lambda: readiness_verdict(paths, nd) == "preopen_readiness_ok", "next morning")
+        verdict = readiness_verdict(paths, nd)
+        print(f"demo: pre-open readiness for {nd}: {verdict or 'no verdict'}", flush=True)
+        ok = ok and verdict == "preopen_readiness_ok"
+    rc = 0 if ok else 1
 
     check_env = {**env, "STOCKBOT_CLOCK_SIM_START": ""}
     reg = subprocess.run([sys.executable, str(REPO_ROOT / "scripts/run_regression_checks.py"), "--date", ds],
@@ -171,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:26s} {p if p.exists() else '(missing) ' + str(p)}")
     print(f"  {'master trade log':26s} {paths.master_trade_log}")
     print(f"  {'processes log':26s} {home / 'demo_processes.log'}")
-    return rc if reg.returncode == 0 else (rc or 1)
+    return rc if reg.returncode == 0 else 1
 
 
 if __name__ == "__main__":
