@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from src.core.paths import REPO_ROOT
 from src.core.state import load_state
@@ -17,14 +16,17 @@ import json, sys, time
 from src.core.paths import Paths
 from src.core.settings import Settings
 from src.uw.uw_client import UWClient, UWRateLimited
-url, start_at, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+import os
+url, go_file, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = Settings(uw_api_key="k-two-procs", uw_base_url=url, uw_per_minute_limit=20, uw_max_wait_s=0.0,
              uw_backoff_base_s=0.0)
 client = UWClient(s, Paths.from_env(), caller="intel")
-while time.time() < start_at:
+print("ready", flush=True)
+while not os.path.exists(go_file):
     time.sleep(0.001)
 ok = blocked = 0
 for i in range(n):
+    time.sleep(0.005)  # interleave with the other process
     try:
         client.get("/api/market/market-tide", params={"date": f"2026-11-{1 + i % 28:02d}"}, cache=False)
         ok += 1
@@ -35,12 +37,12 @@ print(json.dumps({"ok": ok, "blocked": blocked}))
 """
 
 
-def test_two_processes_share_the_per_minute_limit(paths, uw_server):
-    start_at = time.time() + 1.5
+def test_two_processes_share_the_per_minute_limit(paths, uw_server, tmp_path):
+    go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, uw_server.url, str(start_at), "25"],
+            [sys.executable, "-c", WORKER, uw_server.url, str(go), "25"],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -49,6 +51,9 @@ def test_two_processes_share_the_per_minute_limit(paths, uw_server):
         )  # fmt: skip
         for _ in range(2)
     ]
+    for p in procs:  # both imported and waiting: start them together
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    go.touch()
     results = []
     for p in procs:
         out, err = p.communicate(timeout=60)
