@@ -160,6 +160,10 @@ def on_job_failure(job: Job, connection: redis.Redis, exc_type: Any, exc_value: 
     """RQ failure callback: one `job_failed` event when no retry is left."""
     if not is_final_attempt(job):
         return
+    _emit_job_failed(job, getattr(exc_type, "__name__", str(exc_type)), str(exc_value)[:500])
+
+
+def _emit_job_failed(job: Job, error_type: str, error: str) -> None:
     meta = job.meta or {}
     emit(
         SUBSYSTEM,
@@ -170,8 +174,8 @@ def on_job_failure(job: Job, connection: redis.Redis, exc_type: Any, exc_value: 
         job_id=job.id,
         queue=job.origin,
         attempts=int(meta.get("retries") or 0) - int(job.retries_left or 0) + 1,
-        error_type=getattr(exc_type, "__name__", str(exc_type)),
-        error=str(exc_value)[:500],
+        error_type=error_type,
+        error=error,
         via="rq",
     )
 
@@ -181,21 +185,9 @@ def on_horse_killed(job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
     then, so the final attempt's event is emitted here."""
     if not is_final_attempt(job):
         return
-    meta = job.meta or {}
     sig = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
-    emit(
-        SUBSYSTEM,
-        "job_failed",
-        "error",
-        job=meta.get("job", job.func_name),
-        day=meta.get("day"),
-        job_id=job.id,
-        queue=job.origin,
-        attempts=int(meta.get("retries") or 0) - int(job.retries_left or 0) + 1,
-        error_type="WorkHorseKilled",
-        error=f"work horse {retpid} ended with status {ret_val}" + (f" (signal {sig})" if sig else ""),
-        via="rq",
-    )
+    detail = f"work horse {retpid} ended with status {ret_val}" + (f" (signal {sig})" if sig else "")
+    _emit_job_failed(job, "WorkHorseKilled", detail)
 
 
 def mark_missed(connection: redis.Redis, name: str, day: str, namespace: str, at: datetime, deadline: datetime) -> bool:
