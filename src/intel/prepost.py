@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from src.core.events import emit
 from src.core.paths import Paths
@@ -32,6 +31,7 @@ from src.intel.summaries import (
 )
 from src.intel.values import iso, job_now, parse_ts
 from src.uw.universe import UniverseFile
+from src.uw.uw_client import uw_path
 
 MARKET_TIDE = "/api/market/market-tide"
 SECTOR_TIDE = "/api/market/{sector}/sector-tide"
@@ -89,8 +89,8 @@ def collect_market(fetcher: IntelFetcher, now: datetime, sectors: dict[str, str]
     if got is not None:
         m.market_tide = summarize_tide(got.data, now) | {"stale": got.stale}
     for name, uw_name in sectors.items():
-        # percent-encoded: UW sector names contain spaces ("Consumer Cyclical")
-        got = fetcher.get(SECTOR_TIDE.format(sector=quote(uw_name, safe="")), None)
+        # the client takes wire paths: uw_path encodes "Consumer Cyclical" once, the client never again
+        got = fetcher.get(uw_path(SECTOR_TIDE, sector=uw_name), None)
         if got is not None:
             m.sector_tide[name] = summarize_tide(got.data, now) | {"uw_sector": uw_name, "stale": got.stale}
     got = fetcher.get(ECON_CALENDAR, None)

@@ -8,12 +8,18 @@ Order of a call, each step before the next can spend anything:
 5. the request: connect/read timeouts, bounded jittered retries for timeouts and 5xx only,
    429 honouring Retry-After; on final network failure the last good response, marked stale.
 The API key travels only in the Authorization header; it is never logged, cached or raised.
+
+Path encoding has one rule: `path` is the wire path. Path parameter values are percent-encoded once
+by the caller (`uw_path(template, **values)` does it), the client validates the decoded values and
+sends the path unchanged. Anything that is not already valid on the wire (a raw space, non-ASCII, a
+broken `%` escape) is refused rather than silently encoded, so nothing is ever encoded twice.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -39,12 +45,15 @@ __all__ = [
     "UWUniverseRefused",
     "UWUnavailable",
     "UWBadResponse",
+    "uw_path",
     "validate_call",
 ]
 
 SUBSYSTEM = "uw_client"
 TICKER_QUERY_PARAMS = ("ticker", "ticker_symbol", "tickers", "symbols")
 _FORBIDDEN_IN_PATH = ("?", "#", "\\", "//", "..", "%2f", "%2F", "%5c", "%5C")
+# RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/', and complete %XX escapes
+_WIRE_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
 
 
 @dataclass
@@ -81,6 +90,11 @@ def _invalid(paths: Paths, caller: str, method: str, path: Any, reason: str, **e
     return ValueError(f"invalid UW endpoint {method} {str(path)[:120]!r}: {reason}")
 
 
+def uw_path(template: str, **values: Any) -> str:
+    """The wire path of a spec template: each value percent-encoded exactly once (spaces -> %20)."""
+    return template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+
+
 def validate_call(
     spec: UWSpec, method: str, path: Any, params: dict[str, Any] | None, *, paths: Paths, caller: str
 ) -> Match:
@@ -90,6 +104,8 @@ def validate_call(
     decoded = unquote(path)
     if any(bad in path or bad in decoded for bad in _FORBIDDEN_IN_PATH) or any(ord(c) < 33 for c in path):
         raise _invalid(paths, caller, method, path, "path injection: separators, traversal or query in path")
+    if not _WIRE_PATH.fullmatch(path):
+        raise _invalid(paths, caller, method, path, "path not percent-encoded for the wire (use uw_path)")
     match = spec.match(method, path)
     if match is None:
         raise _invalid(paths, caller, method, path, "endpoint not in unusual_whales_api/api_spec.yaml")
@@ -253,7 +269,7 @@ class UWClient:
         import requests
 
         s = self.settings
-        url = s.uw_base_url.rstrip("/") + quote(path, safe="/:&,'.-_~")
+        url = s.uw_base_url.rstrip("/") + path  # already the wire path (validate_call): never re-encoded
         key = s.uw_api_key.get_secret_value() if s.uw_api_key else ""
         headers = {"Authorization": f"Bearer {key}", "Accept": "application/json", "User-Agent": "stock-bot/uw_client"}
         attempts, rate_hits, reason = 0, 0, ""
