@@ -23,8 +23,9 @@ from src.telemetry.distributions import RegimeTimelineBuilder, ScoreCurvesBuilde
 from src.telemetry.exits import CompletenessBuilder, ReplacementBuilder
 from src.telemetry.families import dominant_family
 from src.telemetry.features import FamilyBuilder, FeatureColumns, build_equalizer, build_matrix, build_value_curves
+from src.telemetry.jsonstream import JsonListWriter
 from src.telemetry.manifest import InputEntry, build_manifest, code_version, describe_input, describe_output
-from src.telemetry.models import ARTIFACT_MODELS
+from src.telemetry.models import ARTIFACT_MODELS, PARITY_CLASSIFICATIONS, EntryParityDetails, ShadowVsLiveParity
 from src.telemetry.parity import CANDIDATE_ACTIONS, build_parity
 from src.telemetry.perf import LiveVsShadowBuilder, LongShortBuilder
 from src.telemetry.readers import (
@@ -44,6 +45,7 @@ from src.telemetry.report import render_report
 from src.telemetry.signals import SignalBuilder, build_recommendations
 
 COMPUTED = "computed"
+DETAILS = "entry_parity_details.json"
 MANIFEST = "telemetry_manifest.json"
 
 
@@ -141,8 +143,10 @@ class _Pass:
     completeness: CompletenessBuilder = field(init=False)
     replacement: ReplacementBuilder = field(init=False)
     v1_entries: list[Entry] = field(default_factory=list)
-    v2_decisions: list[Entry] = field(default_factory=list)
+    v2_entries: list[Entry] = field(default_factory=list)
+    v2_candidate_symbols: set[str] = field(default_factory=set)
     context: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, JsonListWriter] = field(default_factory=dict)  # streamed artifacts awaiting commit
 
     def __post_init__(self) -> None:
         d = self.day
@@ -199,8 +203,10 @@ def _read_decisions(p: _Pass, paths: Paths) -> None:
         elif e.action == "replacement":
             p.replacement.add_shadow_decision()
         p.regimes.add(e.ts, e.regime)
-        if e.action in CANDIDATE_ACTIONS:
-            p.v2_decisions.append(_compact(e))
+        if e.action == "entry":  # only entries are paired; other candidates count by symbol
+            p.v2_entries.append(_compact(e))
+        elif e.action in CANDIDATE_ACTIONS:
+            p.v2_candidate_symbols.add(e.symbol)
 
 
 def _read_exits(p: _Pass, path: Path) -> None:
@@ -226,20 +232,52 @@ def _read_context(p: _Pass, paths: Paths) -> None:
         p.context[key] = p.context.get(key, 0) + 1
 
 
-def compute(day: str, paths: Paths, window: DayWindow | None = None) -> tuple[dict[str, BaseModel], _Pass]:
-    """All fourteen artifact models for the day, from the logs under paths (pure apart from reading)."""
+def _parity(p: _Pass, details_to: Path | None) -> tuple[ShadowVsLiveParity, EntryParityDetails]:
+    """With details_to, the details rows stream into a pending writer (committed by build_bundle)
+    instead of living in memory: on a busy day they are most of the bundle's bytes."""
+    v1_ok = p.stats["attribution"].exists
+    sink = None
+    if details_to is not None:
+        head = EntryParityDetails(day=p.day, parity_available=v1_ok, rows=[],
+                                  allowed_classifications=list(PARITY_CLASSIFICATIONS))  # type: ignore[arg-type]
+        writer = JsonListWriter(details_to, head.model_dump(mode="json", by_alias=True, exclude={"rows"}), "rows")
+        p.pending[DETAILS] = writer
+        sink = writer.add
+    parity, details = build_parity(
+        p.day, p.v1_entries, p.v2_entries, v1_available=v1_ok, v2_candidate_symbols=p.v2_candidate_symbols,
+        unavailable_reason="" if v1_ok else "v1 log logs/attribution.jsonl is missing", row_sink=sink,
+    )
+    p.v1_entries, p.v2_entries = [], []  # done with them: free before the other artifacts are built
+    return parity, details
+
+
+def compute(day: str, paths: Paths, window: DayWindow | None = None,
+            details_to: Path | None = None) -> tuple[dict[str, BaseModel], _Pass]:
+    """All fourteen artifact models for the day, from the logs under paths. Pure apart from reading,
+    unless details_to is given: then the parity details rows are streamed to a temp file beside
+    it, and `_Pass.pending` holds the writer to commit (or abort)."""
     window = window or DayWindow.for_day(day)
     stats = {name: ReadStats(path=str(path)) for name, path in log_inputs(paths).items()}
     p = _Pass(day, window, stats)
+    try:
+        return _compute(p, paths, details_to)
+    except BaseException:
+        _abort(p)
+        raise
+
+
+def _abort(p: _Pass) -> None:
+    for writer in p.pending.values():
+        writer.abort()
+
+
+def _compute(p: _Pass, paths: Paths, details_to: Path | None) -> tuple[dict[str, BaseModel], _Pass]:
+    day = p.day
     _read_trades(p, paths.master_trade_log)
     _read_decisions(p, paths)
     _read_exits(p, paths.exit_attribution_log)
     _read_context(p, paths)
-    v1_ok = stats["attribution"].exists
-    parity, details = build_parity(
-        day, p.v1_entries, p.v2_decisions, v1_available=v1_ok,
-        unavailable_reason="" if v1_ok else "v1 log logs/attribution.jsonl is missing",
-    )
+    parity, details = _parity(p, details_to)
     perf = p.signals.result()
     models: dict[str, BaseModel] = {
         "feature_equalizer_builder.json": build_equalizer(day, p.cols),
@@ -248,7 +286,7 @@ def compute(day: str, paths: Paths, window: DayWindow | None = None) -> tuple[di
         "feature_value_curves.json": build_value_curves(day, p.cols),
         "regime_sector_feature_matrix.json": build_matrix(day, p.cols),
         "shadow_vs_live_parity.json": parity,
-        "entry_parity_details.json": details,
+        DETAILS: details,
         "score_distribution_curves.json": p.scores.result(),
         "regime_timeline.json": p.regimes.result(paths.regime_state if paths.regime_state.exists() else None),
         "feature_family_summary.json": p.families.result(),
@@ -263,14 +301,20 @@ def compute(day: str, paths: Paths, window: DayWindow | None = None) -> tuple[di
 
 def build_bundle(day: str, paths: Paths, repo_root: Path = REPO_ROOT) -> BundleResult:
     date.fromisoformat(day)  # a bad date is a caller error, raised before anything is written
-    models, p = compute(day, paths)
     out_dir = paths.telemetry_day(day)
     computed_dir = out_dir / COMPUTED
+    models, p = compute(day, paths, details_to=computed_dir / DETAILS)
     written: dict[str, Path] = {}
-    for name in sorted(models):
-        target = computed_dir / name
-        atomic_write_json(target, models[name].model_dump(mode="json", by_alias=True))
-        written[name] = target
+    try:
+        for name in sorted(models):
+            target = computed_dir / name
+            if name in p.pending:
+                p.pending.pop(name).commit()
+            else:
+                atomic_write_json(target, models[name].model_dump(mode="json", by_alias=True))
+            written[name] = target
+    finally:
+        _abort(p)
 
     inputs: list[InputEntry] = []
     for name, path in log_inputs(paths).items():

@@ -83,24 +83,35 @@ class RegimeTimelineBuilder:
             self.obs.append((ts, regime))
 
     def result(self, regime_state_path: Path | None) -> RegimeTimeline:
+        """Runs of equal regime in time order; only the first MAX_SEGMENTS become models (a flapping
+        detector can make one run per observation), the rest are only counted."""
         self.obs.sort()
         segments: list[RegimeSegment] = []
+        runs = 0
         counts: dict[str, int] = {}
         cur: list = []  # [regime, start, end, n]
+
+        def close() -> None:
+            nonlocal runs
+            runs += 1
+            if len(segments) < MAX_SEGMENTS:
+                segments.append(RegimeSegment(regime=cur[0], start_ts=iso(cur[1]), end_ts=iso(cur[2]),
+                                              observations=cur[3]))
+
         for ts, regime in self.obs:
             counts[regime] = counts.get(regime, 0) + 1
             if cur and cur[0] == regime:
                 cur[2], cur[3] = ts, cur[3] + 1
                 continue
             if cur:
-                segments.append(RegimeSegment(regime=cur[0], start_ts=iso(cur[1]), end_ts=iso(cur[2]), observations=cur[3]))
+                close()
             cur = [regime, ts, ts, 1]
         if cur:
-            segments.append(RegimeSegment(regime=cur[0], start_ts=iso(cur[1]), end_ts=iso(cur[2]), observations=cur[3]))
+            close()
         return RegimeTimeline(day=self.day, current_state=read_regime_state(regime_state_path),
-                              segments=segments[:MAX_SEGMENTS], segments_truncated=len(segments) > MAX_SEGMENTS,
+                              segments=segments, segments_truncated=runs > MAX_SEGMENTS,
                               observations_by_regime=dict(sorted(counts.items())),
-                              transitions=max(len(segments) - 1, 0))
+                              transitions=max(runs - 1, 0))
 
 
 def read_regime_state(path: Path | None) -> dict[str, str | float | None]:

@@ -46,6 +46,8 @@ def dominant_family(components: dict[str, float]) -> str:
     for name, value in components.items():
         fam = family_of(name)
         totals[fam] = totals.get(fam, 0.0) + abs(value)
-    if not totals:
-        return OTHER
-    return min(totals.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    best, top = OTHER, -1.0
+    for fam, total in totals.items():  # a plain loop: this runs once per entry decision of the day
+        if total > top or (total == top and fam < best):
+            best, top = fam, total
+    return best

@@ -7,8 +7,10 @@ it is; unpaired entries are `missing_in_v2` (v1 only) or `missing_in_v1` (v2 onl
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from src.telemetry.families import OTHER, dominant_family
 from src.telemetry.models import (
@@ -53,28 +55,44 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else rnd(b - a)
 
 
-def make_row(symbol: str, v1: Entry | None, v2: Entry | None, classification: str) -> ParityRow:
-    values = {
-        "v1_entry_ts": iso(v1.ts) if v1 else None,
-        "v2_entry_ts": iso(v2.ts) if v2 else None,
-        "v1_score_at_entry": rnd(v1.score) if v1 else None,
-        "v2_score_at_entry": rnd(v2.score) if v2 else None,
-        "v1_price_at_entry": rnd(v1.price) if v1 else None,
-        "v2_price_at_entry": rnd(v2.price) if v2 else None,
-    }
+def row_values(symbol: str, v1: Entry | None, v2: Entry | None, classification: str) -> dict[str, Any]:
+    """One parity row as the plain dict its model dumps to: rows are streamed to disk as these, so a
+    busy day never holds a model object per row."""
+    v1_ts = iso(v1.ts) if v1 else None
+    v2_ts = iso(v2.ts) if v2 else None
+    v1_score = rnd(v1.score) if v1 else None
+    v2_score = rnd(v2.score) if v2 else None
+    v1_price = rnd(v1.price) if v1 else None
+    v2_price = rnd(v2.price) if v2 else None
     family = next((e.family or (dominant_family(e.components) if e.components else "")
                    for e in (v2, v1) if e is not None and (e.family or e.components)), "") or OTHER
-    # constructed, not validated: every value above is already typed, and a busy day has many rows
-    return ParityRow.model_construct(
-        symbol=symbol,
-        entry_ts_delta_seconds=_diff(v1.ts if v1 else None, v2.ts if v2 else None),
-        score_delta=_diff(values["v1_score_at_entry"], values["v2_score_at_entry"]),
-        price_delta_usd=_diff(values["v1_price_at_entry"], values["v2_price_at_entry"]),
-        classification=classification,  # type: ignore[arg-type]
-        missing_fields=[f for f in _FIELDS if values[f] is None],
-        feature_family=family,
-        **values,
-    )
+    values = (v1_ts, v2_ts, v1_score, v2_score, v1_price, v2_price)
+    return {
+        "symbol": symbol,
+        "v1_entry_ts": v1_ts,
+        "v2_entry_ts": v2_ts,
+        "entry_ts_delta_seconds": _diff(v1.ts if v1 else None, v2.ts if v2 else None),
+        "v1_score_at_entry": v1_score,
+        "v2_score_at_entry": v2_score,
+        "score_delta": _diff(v1_score, v2_score),
+        "v1_price_at_entry": v1_price,
+        "v2_price_at_entry": v2_price,
+        "price_delta_usd": _diff(v1_price, v2_price),
+        "classification": classification,
+        "missing_fields": [f for f, v in zip(_FIELDS, values, strict=True) if v is None],
+        "feature_family": family,
+    }
+
+
+def make_row(symbol: str, v1: Entry | None, v2: Entry | None, classification: str) -> ParityRow:
+    # constructed, not validated: every value is already typed
+    return ParityRow.model_construct(**row_values(symbol, v1, v2, classification))
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Final row order: symbol, then the ISO strings themselves (as the file has always been sorted)."""
+    return (row["symbol"], row["v1_entry_ts"] or row["v2_entry_ts"] or "", row["v2_entry_ts"] or "",
+            row["classification"])
 
 
 class _Free:
@@ -103,28 +121,33 @@ class _Free:
         return self._find(self.right, i)
 
 
-def pair_symbol(symbol: str, v1s: list[Entry], v2s: list[Entry]) -> list[ParityRow]:
+def pairs(v1s: list[Entry], v2s: list[Entry]) -> Iterator[tuple[Entry | None, Entry | None, str]]:
+    """(v1, v2, classification) for one symbol: pairs in v1 time order, then unpaired v2 entries."""
     v1s = sorted(v1s, key=lambda e: (e.ts, e.side, e.price or 0.0))
     v2s = sorted(v2s, key=lambda e: (e.ts, e.side, e.price or 0.0))
     times = [e.ts for e in v2s]
     free = _Free(len(v2s))
     used = [False] * len(v2s)
-    rows = []
     for a in v1s:
         p = bisect_left(times, a.ts)
         cands = [j for j in (free.nearest_left(p - 1) if p > 0 else -1, free.nearest_right(p)) if 0 <= j < len(v2s)]
         if not cands:
-            rows.append(make_row(symbol, a, None, "missing_in_v2"))
+            yield a, None, "missing_in_v2"
             continue
         j = min(cands, key=lambda k: (abs(times[k] - a.ts), k))
         free.take(j)
         used[j] = True
-        rows.append(make_row(symbol, a, v2s[j], classify(a, v2s[j])))
-    rows.extend(make_row(symbol, None, b, "missing_in_v1") for j, b in enumerate(v2s) if not used[j])
-    return rows
+        yield a, v2s[j], classify(a, v2s[j])
+    for j, b in enumerate(v2s):
+        if not used[j]:
+            yield None, b, "missing_in_v1"
 
 
-def _mean(values: list[float]) -> float | None:
+def pair_symbol(symbol: str, v1s: list[Entry], v2s: list[Entry]) -> list[ParityRow]:
+    return [make_row(symbol, a, b, c) for a, b, c in pairs(v1s, v2s)]
+
+
+def _mean(values: Sequence[float]) -> float | None:
     return rnd(sum(values) / len(values)) if values else None
 
 
@@ -135,6 +158,29 @@ def _by_symbol(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
     return out
 
 
+class _RowStats:
+    """Everything the summary artifact needs from the rows, folded in row order as they stream past."""
+
+    def __init__(self) -> None:
+        self.counts = {c: 0 for c in PARITY_CLASSIFICATIONS}
+        self.total = 0
+        self.head: list[dict[str, Any]] = []
+        self.paired = 0
+        self.ts_d, self.score_d, self.price_d = array("d"), array("d"), array("d")
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.counts[row["classification"]] += 1
+        self.total += 1
+        if len(self.head) < SUMMARY_ROWS:
+            self.head.append(row)
+        if row["v1_entry_ts"] and row["v2_entry_ts"]:
+            self.paired += 1
+            for value, out in ((row["entry_ts_delta_seconds"], self.ts_d), (row["score_delta"], self.score_d),
+                               (row["price_delta_usd"], self.price_d)):
+                if value is not None:
+                    out.append(value)
+
+
 def build_parity(
     day: str,
     v1_entries: list[Entry],
@@ -142,23 +188,32 @@ def build_parity(
     *,
     v1_available: bool,
     unavailable_reason: str = "",
+    v2_candidate_symbols: Iterable[str] = (),
+    row_sink: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[ShadowVsLiveParity, EntryParityDetails]:
+    """Summary and details. With row_sink, every details row goes to it in final order (as a plain
+    dict) and the returned details model carries no rows; v2_candidate_symbols adds symbols of
+    candidate decisions the caller did not keep as entries."""
     v2_entries = [e for e in v2_decisions if e.action == "entry"]
     v2_entry_syms = {e.symbol for e in v2_entries}
-    v2_cand_syms = {e.symbol for e in v2_decisions if e.action in CANDIDATE_ACTIONS}
+    v2_cand_syms = {e.symbol for e in v2_decisions if e.action in CANDIDATE_ACTIONS} | set(v2_candidate_symbols)
     v2_all = v2_entry_syms | v2_cand_syms
-    rows: list[ParityRow] = []
+    st = _RowStats()
+    kept: list[dict[str, Any]] = []
     v1_syms: set[str] = set()
     if v1_available:
         v1_map, v2_map = _by_symbol(v1_entries), _by_symbol(v2_entries)
         v1_syms = set(v1_map)
-        for sym in sorted(set(v1_map) | set(v2_map)):
-            rows.extend(pair_symbol(sym, v1_map.get(sym, []), v2_map.get(sym, [])))
-        rows.sort(key=lambda r: (r.symbol, r.v1_entry_ts or r.v2_entry_ts or "", r.v2_entry_ts or "", r.classification))
-    counts = {c: 0 for c in PARITY_CLASSIFICATIONS}
-    for r in rows:
-        counts[r.classification] += 1
-    paired = [r for r in rows if r.v1_entry_ts and r.v2_entry_ts]
+        for sym in sorted(set(v1_map) | set(v2_map)):  # rows sort by symbol first: one symbol at a time
+            rows = [row_values(sym, a, b, c) for a, b, c in pairs(v1_map.get(sym, []), v2_map.get(sym, []))]
+            rows.sort(key=row_key)
+            for r in rows:
+                st.add(r)
+                if row_sink is None:
+                    kept.append(r)
+                else:
+                    row_sink(r)
+    counts = st.counts
     union = v1_syms | v2_all
     overlap = v1_syms & v2_all
     matched = counts["perfect_match"] + counts["near_match"]
@@ -172,17 +227,17 @@ def build_parity(
         ),
         entry_parity=EntryParity(
             allowed_classifications=list(PARITY_CLASSIFICATIONS),  # type: ignore[arg-type]
-            rows=rows[:SUMMARY_ROWS], total_rows=len(rows), rows_truncated=len(rows) > SUMMARY_ROWS,
+            rows=[ParityRow.model_construct(**r) for r in st.head], total_rows=st.total,
+            rows_truncated=st.total > SUMMARY_ROWS,
             classification_counts=counts,
         ),
         aggregate_metrics=AggregateMetrics(
-            mean_entry_ts_delta_seconds=_mean([r.entry_ts_delta_seconds for r in paired if r.entry_ts_delta_seconds is not None]),
-            mean_score_delta=_mean([r.score_delta for r in paired if r.score_delta is not None]),
-            mean_price_delta_usd=_mean([r.price_delta_usd for r in paired if r.price_delta_usd is not None]),
-            match_rate=ratio(matched, len(rows)),
-            matched_pairs=len(paired),
-            mean_abs_entry_ts_delta_seconds=_mean([abs(r.entry_ts_delta_seconds) for r in paired
-                                                   if r.entry_ts_delta_seconds is not None]),
+            mean_entry_ts_delta_seconds=_mean(st.ts_d),
+            mean_score_delta=_mean(st.score_d),
+            mean_price_delta_usd=_mean(st.price_d),
+            match_rate=ratio(matched, st.total),
+            matched_pairs=st.paired,
+            mean_abs_entry_ts_delta_seconds=_mean([abs(x) for x in st.ts_d]),
         ),
         notes=ParityNotes(
             parity_available=v1_available,
@@ -196,5 +251,5 @@ def build_parity(
     )
     details = EntryParityDetails(day=day, parity_available=v1_available,
                                  allowed_classifications=list(PARITY_CLASSIFICATIONS),  # type: ignore[arg-type]
-                                 rows=rows)
+                                 rows=[ParityRow.model_construct(**r) for r in kept])
     return parity, details
