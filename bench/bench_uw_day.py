@@ -6,9 +6,11 @@ while a request is in flight). A 24-hour New York day therefore runs as fast as 
 serve the requests the planner decides to send, and every figure is in simulated time.
 
 Measures: requests used vs the daily limit, peak requests in any simulated minute vs the
-per-minute limit, 429s seen by the client, and the p95 age of each symbol's cache record
-(and of its flow family, among symbols that have had an alert today) sampled every simulated
-minute during market hours. The run starts cold at midnight with an empty cache.
+per-minute limit, 429s seen by the client, and two p95 ages sampled every simulated minute during
+market hours, for each symbol's record and for its flow family (among symbols that have had an
+alert today): "data age" (now - last_update, when the values last changed) and "checked age"
+(now - checked_at, when UW was last successfully asked, empty answer included). A quiet symbol
+has an old data age but a small checked age. The run starts cold at midnight with an empty cache.
 
     python bench/bench_uw_day.py [--symbols 500] [--day 2026-11-24]
 
@@ -109,7 +111,7 @@ def run(symbols: int, day: str, speed_log: bool = True) -> dict[str, Any]:
     per_minute: Counter[int] = Counter()
     recent: deque[float] = deque()
     peak_rolling = 0
-    ages, flow_ages = [], []
+    ages, flow_ages, checked, flow_checked = [], [], [], []
     flow_missing = [0]
     last_sample = [0.0]
     t0 = time.time()
@@ -135,11 +137,14 @@ def run(symbols: int, day: str, speed_log: bool = True) -> dict[str, Any]:
             last_sample[0] = now
             for s in syms:
                 rec = daemon.cache.symbols.get(s) or {}
-                lu = rec.get("last_update")
+                lu, ck = rec.get("last_update"), rec.get("checked_at")
                 ages.append(now - lu if lu else now - start.timestamp())
-                fl = (rec.get("flow") or {}).get("last_update")
+                checked.append(now - ck if ck else now - start.timestamp())
+                flow = rec.get("flow") or {}
+                fl = flow.get("last_update")
                 if fl:
                     flow_ages.append(now - fl)
+                    flow_checked.append(now - (flow.get("checked_at") or fl))
                 else:  # no alert for this symbol yet today (cold start at midnight): no flow to age
                     flow_missing[0] += 1
         if ts >= end:
@@ -178,6 +183,10 @@ def run(symbols: int, day: str, speed_log: bool = True) -> dict[str, Any]:
         "p50_symbol_age_s_market_hours": percentile(ages, 0.50),
         "p95_flow_age_s_market_hours": percentile(flow_ages, 0.95),
         "p50_flow_age_s_market_hours": percentile(flow_ages, 0.50),
+        "p95_symbol_checked_age_s_market_hours": percentile(checked, 0.95),
+        "p50_symbol_checked_age_s_market_hours": percentile(checked, 0.50),
+        "p95_flow_checked_age_s_market_hours": percentile(flow_checked, 0.95),
+        "p50_flow_checked_age_s_market_hours": percentile(flow_checked, 0.50),
         "age_samples": len(ages),
         "flow_missing_share_market_hours": round(flow_missing[0] / max(len(ages), 1), 4),
         "cycles": daemon.cycle,
@@ -198,8 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"uw_day: {result['requests_used']}/{result['daily_budget']} requests, "
         f"peak {result['peak_rolling_60s']}/min (limit {result['per_minute_limit']}), "
-        f"429s {result['http_429']}, p95 symbol age {result['p95_symbol_age_s_market_hours']:.0f}s, "
-        f"p95 flow age {result['p95_flow_age_s_market_hours']:.0f}s in market hours "
+        f"429s {result['http_429']}, p95 in market hours: symbol data age "
+        f"{result['p95_symbol_age_s_market_hours']:.0f}s / checked age {result['p95_symbol_checked_age_s_market_hours']:.0f}s, "
+        f"flow data age {result['p95_flow_age_s_market_hours']:.0f}s / checked age "
+        f"{result['p95_flow_checked_age_s_market_hours']:.0f}s "
         f"(no flow yet: {result['flow_missing_share_market_hours']:.1%} of samples) "
         f"({result['symbols']} symbols, {result['wall_seconds']}s wall)"
     )

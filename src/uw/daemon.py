@@ -3,8 +3,9 @@
 Single instance by an exclusive flock on state/uw_flow_daemon.lock, held for the process
 lifetime; the kernel drops it when the process dies, even by kill -9, so a stale file never
 blocks a successor. Polling is planned against the quota (src/uw/poll_plan.py); payloads become
-cache records in src/uw/flow_builder.py. A failed or empty poll keeps the last good value, and
-each failing endpoint family is reported once, not once per request.
+cache records in src/uw/flow_builder.py. A failed or empty poll keeps the last good value (and its
+`last_update`); a successful poll, empty or not, moves the family's `checked_at`, a fault never does.
+Each failing endpoint family is reported once, not once per request.
 """
 
 from __future__ import annotations
@@ -214,13 +215,27 @@ class FlowDaemon:
             self._market(name, fb.market_tide_item(items), ts)
         elif name == "top_net_impact":
             self._market(name, fb.top_net_impact_item(items), ts)
+        if job.symbol and job.family.scope == "symbol":
+            self._checked(job.symbol, name, ts)  # reached only on success: an empty answer counts
 
     def _set(self, sym: str, family: str, fields: dict[str, Any], ts: float) -> None:
         if not sym:
             return
         rec = self.cache.symbols.setdefault(sym, {})
-        rec[family] = {**fields, "last_update": ts}
+        rec[family] = {**fields, "last_update": ts, "checked_at": ts}
         rec["last_update"] = max(float(rec.get("last_update") or 0.0), ts)
+        rec["checked_at"] = max(float(rec.get("checked_at") or 0.0), ts)
+
+    def _checked(self, sym: str, family: str, ts: float) -> None:
+        """A successful poll that brought nothing new: the data keeps its own last_update, but the
+        reader learns the symbol was looked at (a quiet symbol is not a stale one). Records and
+        families are never created here, so an empty answer adds no data-less entries."""
+        rec = self.cache.symbols.get(sym)
+        fam = rec.get(family) if rec is not None else None
+        if rec is None or not isinstance(fam, dict):
+            return
+        fam["checked_at"] = max(float(fam.get("checked_at") or 0.0), ts)
+        rec["checked_at"] = max(float(rec.get("checked_at") or 0.0), ts)
 
     def _price(self, sym: str, trades: list[dict[str, Any]]) -> None:
         price, pts = fb.last_price(trades)

@@ -5,13 +5,20 @@ one with a missing family, must still load; v1 scoring treats every field as opt
 Documented record fields (all optional):
 
     last_update   epoch seconds of the newest family in the record
+    checked_at    epoch seconds of the newest family check in the record
     price         last underlying price seen
     flow          {call_premium, put_premium, net_premium, sweep_count, block_count,
-                   alert_count, repeated_hits, sentiment, last_update}
-    dark_pool     {print_count, total_notional, total_size, avg_price, last_update}
-    greek_exposure{call_gamma, put_gamma, net_gamma, call_delta, put_delta, last_update}
-    iv_rank       {value, last_update}
-    oi_change     {net_oi_change, last_update}
+                   alert_count, repeated_hits, sentiment, last_update, checked_at}
+    dark_pool     {print_count, total_notional, total_size, avg_price, last_update, checked_at}
+    greek_exposure{call_gamma, put_gamma, net_gamma, call_delta, put_delta, last_update, checked_at}
+    iv_rank       {value, last_update, checked_at}
+    oi_change     {net_oi_change, last_update, checked_at}
+
+Two clocks per family, because a quiet symbol is not a stale one: `last_update` is when the
+family's values were last (re)computed from data and stays put when a poll brings nothing new;
+`checked_at` is the last successful poll of that family, empty answer included (>= last_update).
+A fault (5xx, timeout, malformed or unusable payload, rate limit) moves neither. Records written
+before `checked_at` existed lack it; readers fall back to `last_update`.
 """
 
 from __future__ import annotations
