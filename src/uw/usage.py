@@ -5,6 +5,12 @@ Every process that talks to UW (daemon, intel workers, scripts) goes through one
 file, so two processes together can never exceed the per-minute limit. UW's own counters
 (`x-uw-daily-req-count`, `x-uw-token-req-limit`) correct the local count: UW is authoritative
 about what the key has spent, including calls made from other machines.
+
+The state is rewritten on every call, so the write is atomic (temp file + rename: lockless
+readers never see a torn file) but not fsynced: the flock and the page cache are what make
+processes agree, and after a power cut the counters are rebuilt from UW's headers on the first
+answer (a reboot also outlasts the 60 s minute window). Header readings are not written on
+their own: they ride along with the next acquire() (see UWClient.flush_usage).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from src.core.clock import Clock, RealClock, trading_day
 from src.core.events import emit
 from src.core.paths import Paths
 from src.core.settings import Settings
-from src.core.state import load_state, save_state
+from src.core.state import load_state
 from src.uw.errors import UWRateLimited
+from src.uw.response_cache import model_bytes, replace_file
 
 WINDOW_S = 60.0
 CALLERS = ("daemon", "intel", "script")
@@ -135,7 +142,7 @@ class UsageLimiter:
             )
             yield state
             state.updated_at = now.timestamp()
-            save_state(self.paths.uw_usage_state, state)
+            replace_file(self.paths.uw_usage_state, model_bytes(state), fsync_file=False)
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 
