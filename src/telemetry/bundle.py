@@ -242,7 +242,7 @@ def _parity(p: _Pass, details_to: Path | None) -> tuple[ShadowVsLiveParity, Entr
                                   allowed_classifications=list(PARITY_CLASSIFICATIONS))  # type: ignore[arg-type]
         writer = JsonListWriter(details_to, head.model_dump(mode="json", by_alias=True, exclude={"rows"}), "rows")
         p.pending[DETAILS] = writer
-        sink = writer.add
+        sink = writer.add_many
     parity, details = build_parity(
         p.day, p.v1_entries, p.v2_entries, v1_available=v1_ok, v2_candidate_symbols=p.v2_candidate_symbols,
         unavailable_reason="" if v1_ok else "v1 log logs/attribution.jsonl is missing", row_sink=sink,

@@ -24,8 +24,9 @@ from src.telemetry.models import (
     MatrixCell,
     RegimeSectorFeatureMatrix,
 )
-from src.telemetry.perf import PerfAcc, ratio, rnd
+from src.telemetry.perf import Codes, PerfColumns, ratio, rnd
 from src.telemetry.readers import Trade
+from src.telemetry.signals import PLAN_CACHE, SOURCE_FLAG
 
 SIDE_CODE = {"long": 1, "short": -1}
 CURVE_BINS = 5
@@ -177,33 +178,36 @@ class FamilyBuilder:
 
     def __init__(self, day: str) -> None:
         self.day = day
-        self.acc: dict[str, PerfAcc] = {}
-        self.by_source: dict[tuple[str, str], int] = {}
+        self.codes = Codes()
+        self.cols = PerfColumns()
         self.features: dict[str, set[str]] = {}
+        self._plans: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+    def _plan(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        plan = self._plans.get(names)
+        if plan is None:
+            fams: set[str] = set()
+            for name in names:
+                fam = family_of(name)
+                fams.add(fam)
+                self.features.setdefault(fam, set()).add(name)
+            plan = tuple(self.codes.code(f) for f in sorted(fams))
+            if len(self._plans) < PLAN_CACHE:
+                self._plans[names] = plan
+        return plan
 
     def add(self, t: Trade) -> None:
-        fams: set[str] = set()
-        for name in t.features:
-            fam = family_of(name)
-            fams.add(fam)
-            fs = self.features.get(fam)
-            if fs is None:
-                fs = self.features[fam] = set()
-            fs.add(name)
-        for fam in fams:
-            acc = self.acc.get(fam)
-            if acc is None:
-                acc = self.acc[fam] = PerfAcc()
-            acc.add(t.pnl)
-            self.by_source[(fam, t.source)] = self.by_source.get((fam, t.source), 0) + 1
+        self.cols.add_each(self._plan(tuple(t.features)), t.pnl, SOURCE_FLAG.get(t.source, 0))
 
     def result(self) -> FeatureFamilySummary:
+        n = len(self.codes)
+        accs, live, shadow = self.cols.fold(n), self.cols.flag_counts(n, 1), self.cols.flag_counts(n, 2)
         rows = []
-        for fam in sorted(self.acc):
-            acc = self.acc[fam]
+        for fam in sorted(self.codes):
+            c = self.codes[fam]
+            acc = accs[c]
             rows.append(FamilyRow(family=fam, features=sorted(self.features.get(fam, ())), trade_count=acc.n,
-                                  live_trade_count=self.by_source.get((fam, "live"), 0),
-                                  shadow_trade_count=self.by_source.get((fam, "shadow"), 0),
+                                  live_trade_count=live[c], shadow_trade_count=shadow[c],
                                   total_pnl_usd=rnd(acc.total), avg_pnl_usd=ratio(acc.total, acc.n),
                                   win_rate=acc.win_rate))
         return FeatureFamilySummary(day=self.day, families=rows, family_rules=rules_table())

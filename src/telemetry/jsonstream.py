@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from src.core.jsonio import dumps
 
-_NL, _ITEM_NL = b"\n", b"\n    "  # items sit at depth 2 of an indent-2 document
+_NL, _ITEM_NL = b"\n", b"\n  "  # a list dumped alone has its items at depth 1; in the file they sit at 2
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -51,10 +51,17 @@ class JsonListWriter:
         self._fh.write(self._prefix)
 
     def add(self, item: Any) -> None:
+        self.add_many([item])
+
+    def add_many(self, items: list[Any]) -> None:
+        """Several items in one serializer call: their list dumped at depth 0, re-indented by two."""
+        if not items:
+            return
         assert self._fh is not None
-        self._fh.write(b"[\n    " if self.count == 0 else b",\n    ")
-        self._fh.write(dumps(item, indent=True).replace(_NL, _ITEM_NL))
-        self.count += 1
+        blob = dumps(items, indent=True)  # b'[\n  {...},\n  {...}\n]'
+        self._fh.write(b"[\n  " if self.count == 0 else b",\n  ")
+        self._fh.write(blob[2:-2].replace(_NL, _ITEM_NL))
+        self.count += len(items)
 
     def commit(self) -> Path:
         fh = self._fh

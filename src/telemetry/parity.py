@@ -189,10 +189,10 @@ def build_parity(
     v1_available: bool,
     unavailable_reason: str = "",
     v2_candidate_symbols: Iterable[str] = (),
-    row_sink: Callable[[dict[str, Any]], None] | None = None,
+    row_sink: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> tuple[ShadowVsLiveParity, EntryParityDetails]:
-    """Summary and details. With row_sink, every details row goes to it in final order (as a plain
-    dict) and the returned details model carries no rows; v2_candidate_symbols adds symbols of
+    """Summary and details. With row_sink, the details rows go to it in final order (plain dicts, one
+    list per symbol) and the returned details model carries no rows; v2_candidate_symbols adds symbols of
     candidate decisions the caller did not keep as entries."""
     v2_entries = [e for e in v2_decisions if e.action == "entry"]
     v2_entry_syms = {e.symbol for e in v2_entries}
@@ -209,10 +209,10 @@ def build_parity(
             rows.sort(key=row_key)
             for r in rows:
                 st.add(r)
-                if row_sink is None:
-                    kept.append(r)
-                else:
-                    row_sink(r)
+            if row_sink is None:
+                kept.extend(rows)
+            else:
+                row_sink(rows)
     counts = st.counts
     union = v1_syms | v2_all
     overlap = v1_syms & v2_all

@@ -6,8 +6,11 @@ the `build_*` functions wrap them for callers that already hold a list.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
 
 from src.telemetry.models import (
     WINDOWS,
@@ -95,6 +98,76 @@ class PerfAcc:
                         win_rate=self.win_rate)
 
 
+class PerfColumns:
+    """Many PerfAccs fed as (key, pnl) pairs appended to compact arrays, folded once at the end.
+
+    On a busy day every trade feeds a dozen accumulators; a method call each is most of the cost.
+    np.bincount adds weights strictly in element order, so each folded sum is bit-identical to
+    calling PerfAcc.add for the same trades in the same order (and byte-identical artifacts follow).
+    `flags` carries one small int per pair for counts by category (e.g. live/shadow).
+    """
+
+    __slots__ = ("keys", "pnl", "flags")
+
+    def __init__(self) -> None:
+        self.keys = array("i")
+        self.pnl = array("d")
+        self.flags = array("b")
+
+    def add(self, key: int, pnl: float, flag: int = 0) -> None:
+        self.keys.append(key)
+        self.pnl.append(pnl)
+        self.flags.append(flag)
+
+    def add_each(self, keys: tuple[int, ...], pnl: float, flag: int = 0) -> None:
+        """The same trade under several keys (its signals, its families) in one call."""
+        n = len(keys)
+        self.keys.extend(keys)
+        self.pnl.extend(repeat(pnl, n))
+        self.flags.extend(repeat(flag, n))
+
+    def arrays(self) -> tuple[Any, Any]:
+        """(keys, pnl) as numpy arrays viewing the columns."""
+        import numpy as np  # comes with matplotlib; imported late so importing this module stays cheap
+
+        return np.frombuffer(self.keys, dtype=np.int32).astype(np.intp), np.frombuffer(self.pnl, dtype=np.float64)
+
+    def fold(self, n: int) -> list[PerfAcc]:
+        return fold_arrays(*self.arrays(), n)
+
+    def flag_counts(self, n: int, flag: int) -> list[int]:
+        """Per key, how many pairs carry this flag."""
+        import numpy as np
+
+        keys, _ = self.arrays()
+        return [int(c) for c in np.bincount(keys[np.frombuffer(self.flags, dtype=np.int8) == flag], minlength=n)]
+
+
+def fold_arrays(keys: Any, pnl: Any, n: int) -> list[PerfAcc]:
+    """One PerfAcc per key 0..n-1 from parallel numpy arrays (see PerfColumns for why bincount)."""
+    import numpy as np
+
+    win, loss = pnl > 0, pnl < 0
+    n_all = np.bincount(keys, minlength=n)
+    total = np.bincount(keys, weights=pnl, minlength=n)
+    n_win = np.bincount(keys[win], minlength=n)
+    win_sum = np.bincount(keys[win], weights=pnl[win], minlength=n)
+    n_loss = np.bincount(keys[loss], minlength=n)
+    loss_sum = np.bincount(keys[loss], weights=pnl[loss], minlength=n)
+    return [PerfAcc(int(n_all[k]), int(n_win[k]), int(n_loss[k]), float(total[k]), float(win_sum[k]),
+                    float(loss_sum[k])) for k in range(n)]
+
+
+class Codes(dict[str, int]):
+    """Dense integer code per distinct name, in first-seen order."""
+
+    def code(self, name: str) -> int:
+        c = self.get(name)
+        if c is None:
+            c = self[name] = len(self)
+        return c
+
+
 def merged(accs: Iterable[PerfAcc]) -> PerfAcc:
     out = PerfAcc()
     for a in accs:
@@ -107,33 +180,42 @@ class LongShortBuilder:
 
     def __init__(self, day: str) -> None:
         self.day = day
-        self.acc: dict[tuple[str, str], PerfAcc] = {}
+        self.codes: dict[tuple[str, str], int] = {}
+        self.cols = PerfColumns()
 
     def add(self, t: Trade) -> None:
         key = (t.source, t.side)
-        acc = self.acc.get(key)
-        if acc is None:
-            acc = self.acc[key] = PerfAcc()
-        acc.add(t.pnl)
+        code = self.codes.get(key)
+        if code is None:
+            code = self.codes[key] = len(self.codes)
+        self.cols.add(code, t.pnl)
 
-    def _side(self, sources: tuple[str, ...] | None, side: str | None) -> PerfAcc:
-        keys = sorted(k for k in self.acc if (sources is None or k[0] in sources) and (side is None or k[1] == side))
-        return merged(self.acc[k] for k in keys)
+    @property
+    def acc(self) -> dict[tuple[str, str], PerfAcc]:
+        folded = self.cols.fold(len(self.codes))
+        return {key: folded[code] for key, code in self.codes.items()}
 
-    def _breakdown(self, sources: tuple[str, ...] | None) -> SideBreakdown:
-        return SideBreakdown(overall=self._side(sources, None).stats(), long_only=self._side(sources, "long").stats(),
-                             short_only=self._side(sources, "short").stats())
+    @staticmethod
+    def _side(acc: dict[tuple[str, str], PerfAcc], sources: tuple[str, ...] | None, side: str | None) -> PerfAcc:
+        keys = sorted(k for k in acc if (sources is None or k[0] in sources) and (side is None or k[1] == side))
+        return merged(acc[k] for k in keys)
+
+    def _breakdown(self, acc: dict[tuple[str, str], PerfAcc], sources: tuple[str, ...] | None) -> SideBreakdown:
+        return SideBreakdown(overall=self._side(acc, sources, None).stats(),
+                             long_only=self._side(acc, sources, "long").stats(),
+                             short_only=self._side(acc, sources, "short").stats())
 
     def result(self) -> LongShortAnalysis:
-        total = self._breakdown(None)
-        unknown_side = self._side(None, "unknown").n
-        unknown_source = self._side(("unknown",), None).n
+        acc = self.acc
+        total = self._breakdown(acc, None)
+        unknown_side = self._side(acc, None, "unknown").n
+        unknown_source = self._side(acc, ("unknown",), None).n
         return LongShortAnalysis(
             day=self.day,
             overall=total.overall,
             long_only=total.long_only,
             short_only=total.short_only,
-            by_source={s: self._breakdown((s,)) for s in SOURCES},
+            by_source={s: self._breakdown(acc, (s,)) for s in SOURCES},
             notes={
                 "population": "all trades in logs/master_trade_log.jsonl whose exit is on this NY trading day",
                 "unknown_side_trades": unknown_side,
@@ -150,32 +232,54 @@ def build_long_short(day: str, trades: Iterable[Trade]) -> LongShortAnalysis:
 
 
 class LiveVsShadowBuilder:
-    """Rolling windows ending at the day's close; a trade belongs to a window by its exit time."""
+    """Rolling windows ending at the day's close; a trade belongs to a window by its exit time.
+
+    Windows are nested (24h in 48h in 5d), so each trade is stored once with the narrowest window
+    holding it; window w folds the trades whose narrowest window is w or narrower, in log order.
+    """
 
     def __init__(self, window: DayWindow) -> None:
         self.window = window
         self.earliest = window.close - max(WINDOW_SECONDS.values())
-        self.acc: dict[tuple[str, str], PerfAcc] = {(w, s): PerfAcc() for w in WINDOWS for s in SOURCES}
-        self.sym: dict[tuple[str, str, str], PerfAcc] = {}
+        self.symbols = Codes()
+        self.cols = PerfColumns()  # key: symbol code * 2 + source; flag: narrowest window index
+        self._limits = tuple(WINDOW_SECONDS[w] for w in WINDOWS)
 
     def wants(self, exit_ts: float | None) -> bool:
         return exit_ts is not None and self.earliest < exit_ts <= self.window.close
 
     def add(self, t: Trade) -> None:
-        if t.source not in SOURCES or not self.wants(t.exit_ts):
+        src = t.source
+        if (src != "live" and src != "shadow") or not self.wants(t.exit_ts):
             return
         age = self.window.close - t.exit_ts  # type: ignore[operator]
-        for w in WINDOWS:
-            if age < WINDOW_SECONDS[w]:
-                self.acc[(w, t.source)].add(t.pnl)
-                key = (w, t.symbol, t.source)
-                acc = self.sym.get(key)
-                if acc is None:
-                    acc = self.sym[key] = PerfAcc()
-                acc.add(t.pnl)
+        for i, limit in enumerate(self._limits):
+            if age < limit:
+                self.cols.add(self.symbols.code(t.symbol) * 2 + (src == "shadow"), t.pnl, i)
+                return
 
-    def _window(self, w: str) -> WindowBlock:
-        live, shadow = self.acc[(w, "live")].block(), self.acc[(w, "shadow")].block()
+    def _fold(self) -> tuple[dict[tuple[str, str], PerfAcc], dict[tuple[str, str, str], PerfAcc]]:
+        import numpy as np
+
+        narrowest = np.frombuffer(self.cols.flags, dtype=np.int8)
+        all_keys, all_pnl = self.cols.arrays()
+        names = sorted(self.symbols.items(), key=lambda kv: kv[1])
+        acc: dict[tuple[str, str], PerfAcc] = {}
+        sym: dict[tuple[str, str, str], PerfAcc] = {}
+        for i, w in enumerate(WINDOWS):
+            mask = narrowest <= i
+            keys, pnl = all_keys[mask], all_pnl[mask]
+            acc[(w, "live")], acc[(w, "shadow")] = fold_arrays(keys % 2, pnl, 2)
+            folded = fold_arrays(keys, pnl, 2 * len(names))
+            for name, code in names:
+                for j, src in enumerate(SOURCES):
+                    a = folded[code * 2 + j]
+                    if a.n:
+                        sym[(w, name, src)] = a
+        return acc, sym
+
+    def _window(self, acc: dict[tuple[str, str], PerfAcc], w: str) -> WindowBlock:
+        live, shadow = acc[(w, "live")].block(), acc[(w, "shadow")].block()
         delta = PnlBlock(
             pnl_usd=rnd(shadow.pnl_usd - live.pnl_usd),
             expectancy_usd=rnd(shadow.expectancy_usd - live.expectancy_usd),
@@ -186,12 +290,13 @@ class LiveVsShadowBuilder:
                            live=live, shadow=shadow, delta=delta)
 
     def result(self) -> LiveVsShadowPnl:
+        acc, sym = self._fold()
         rows = []
         for w in WINDOWS:
-            symbols = sorted({k[1] for k in self.sym if k[0] == w})
+            symbols = sorted({k[1] for k in sym if k[0] == w})
             for s in symbols:
-                live = self.sym.get((w, s, "live")) or PerfAcc()
-                shadow = self.sym.get((w, s, "shadow")) or PerfAcc()
+                live = sym.get((w, s, "live")) or PerfAcc()
+                shadow = sym.get((w, s, "shadow")) or PerfAcc()
                 rows.append(SymbolWindowRow(
                     symbol=s, window=w, live_pnl_usd=rnd(live.total), shadow_pnl_usd=rnd(shadow.total),
                     delta_pnl_usd=rnd(shadow.total - live.total), live_trade_count=live.n, shadow_trade_count=shadow.n,
@@ -200,7 +305,7 @@ class LiveVsShadowBuilder:
             day=self.window.day,
             window_end_utc=iso(self.window.close),
             delta_definition="shadow minus live (positive = v2 shadow did better)",
-            windows=Windows.model_validate({w: self._window(w) for w in WINDOWS}),
+            windows=Windows.model_validate({w: self._window(acc, w) for w in WINDOWS}),
             per_symbol=rows,
         )
 

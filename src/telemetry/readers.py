@@ -51,8 +51,26 @@ def to_float(value: Any) -> float | None:
     return None
 
 
+_LAST_TS: tuple[Any, float | None] = (None, None)
+
+
 def parse_ts(value: Any) -> float | None:
-    """Epoch seconds from an ISO-8601 string (naive = UTC) or an epoch number (s or ms)."""
+    """Epoch seconds from an ISO-8601 string (naive = UTC) or an epoch number (s or ms).
+
+    The day filter parses a line's timestamp and then the record parser parses the very same
+    object again; remembering the last (object, result) pair makes the second call free. The
+    pair holds a reference, so the identity check can never match a recycled object.
+    """
+    global _LAST_TS
+    last = _LAST_TS
+    if last[0] is value and value is not None:
+        return last[1]
+    out = _parse_ts(value)
+    _LAST_TS = (value, out)
+    return out
+
+
+def _parse_ts(value: Any) -> float | None:
     if isinstance(value, str):
         try:
             dt = datetime.fromisoformat(value)
@@ -205,43 +223,33 @@ def _source(row: dict[str, Any]) -> str:
 
 
 def parse_trade(row: dict[str, Any]) -> Trade | None:
-    symbol = row.get("symbol")
+    get = row.get  # runs for every line of the largest log: bound once, positional construction below
+    symbol = get("symbol")
     if not isinstance(symbol, str) or not symbol:
         return None
-    side = norm_side(row.get("side"))
-    entry_price, exit_price, size = to_float(row.get("entry_price")), to_float(row.get("exit_price")), to_float(row.get("size"))
-    pnl = to_float(row.get("realized_pnl_usd"))
+    exit_ts = parse_ts(get("exit_ts"))  # first: the day filter just parsed this same value (cache hit)
+    side = norm_side(get("side"))
+    entry_price, exit_price, size = to_float(get("entry_price")), to_float(get("exit_price")), to_float(get("size"))
+    pnl = to_float(get("realized_pnl_usd"))
     if pnl is None:
         if None in (entry_price, exit_price, size) or side == "unknown":
             return None
         pnl = (exit_price - entry_price) * size * (1.0 if side == "long" else -1.0)  # type: ignore[operator]
-    sig = row.get("signals")
+    sig = get("signals")
     signals = tuple(sorted({str(s) for s in sig if isinstance(s, (str, int))})) if isinstance(sig, list) else ()
-    regime_snap = row.get("regime_snapshot")
+    regime_snap = get("regime_snapshot")
     regime_snap = regime_snap if isinstance(regime_snap, dict) else {}
-    features_raw = row.get("feature_snapshot")
+    features_raw = get("feature_snapshot")
     features_raw = features_raw if isinstance(features_raw, dict) else {}
     regime = regime_snap.get("regime") or regime_snap.get("entry_regime") or "unknown"
-    sector = next((s for s in (row.get("sector"), features_raw.get("sector"), regime_snap.get("sector"))
-                   if isinstance(s, str) and s), "unknown")
-    return Trade(
-        trade_id=str(row.get("trade_id") or ""),
-        symbol=symbol.upper(),
-        side=side,
-        source=_source(row),
-        entry_ts=parse_ts(row.get("entry_ts")),
-        exit_ts=parse_ts(row.get("exit_ts")),
-        entry_price=entry_price,
-        exit_price=exit_price,
-        size=size,
-        pnl=pnl,
-        signals=signals,
-        features=numeric_dict(features_raw, nested=True),
-        regime=str(regime),
-        sector=sector,
-        score_at_entry=to_float(row.get("score_at_entry")),
-        exit_reason=str(row.get("exit_reason") or ""),
-    )
+    sector = "unknown"
+    for s in (get("sector"), features_raw.get("sector"), regime_snap.get("sector")):
+        if isinstance(s, str) and s:
+            sector = s
+            break
+    return Trade(str(get("trade_id") or ""), symbol.upper(), side, _source(row), parse_ts(get("entry_ts")), exit_ts,
+                 entry_price, exit_price, size, pnl, signals, numeric_dict(features_raw, nested=True), str(regime),
+                 sector, to_float(get("score_at_entry")), str(get("exit_reason") or ""))
 
 
 def parse_v1_entry(row: dict[str, Any]) -> Entry | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from src.telemetry.families import family_of
 from src.telemetry.models import Recommendation, SignalPerformance, SignalRow, SignalWeightRecommendations
-from src.telemetry.perf import PerfAcc, ratio, rnd
+from src.telemetry.perf import Codes, PerfAcc, PerfColumns, ratio, rnd
 from src.telemetry.readers import Trade
 
 MIN_TRADES = 5
@@ -26,12 +26,9 @@ class _SignalAcc:
     live: int = 0
     shadow: int = 0
 
-    def add(self, t: Trade) -> None:
-        self.perf.add(t.pnl)
-        if t.source == "live":
-            self.live += 1
-        elif t.source == "shadow":
-            self.shadow += 1
+
+SOURCE_FLAG = {"live": 1, "shadow": 2}
+PLAN_CACHE = 4096  # distinct signal sets remembered; a day has a handful
 
 
 def _row(name: str, family: str, a: _SignalAcc) -> SignalRow:
@@ -43,32 +40,43 @@ def _row(name: str, family: str, a: _SignalAcc) -> SignalRow:
 
 
 class SignalBuilder:
+    """Per signal and per signal family, fed one trade at a time and folded at the end (PerfColumns)."""
+
     def __init__(self, day: str) -> None:
         self.day = day
         self.trades = 0
-        self.signals: dict[str, _SignalAcc] = {}
-        self.families: dict[str, _SignalAcc] = {}
+        self.signals, self.families = Codes(), Codes()
+        self.sig_cols, self.fam_cols = PerfColumns(), PerfColumns()
+        self._plans: dict[tuple[str, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def _plan(self, signals: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        plan = self._plans.get(signals)
+        if plan is None:
+            plan = (tuple(self.signals.code(s) for s in signals),
+                    tuple(self.families.code(f) for f in sorted({family_of(s) for s in signals})))
+            if len(self._plans) < PLAN_CACHE:
+                self._plans[signals] = plan
+        return plan
 
     def add(self, t: Trade) -> None:
         self.trades += 1
-        fams = set()
-        for s in t.signals:
-            acc = self.signals.get(s)
-            if acc is None:
-                acc = self.signals[s] = _SignalAcc()
-            acc.add(t)
-            fams.add(family_of(s))
-        for f in fams:
-            acc = self.families.get(f)
-            if acc is None:
-                acc = self.families[f] = _SignalAcc()
-            acc.add(t)
+        sig_codes, fam_codes = self._plan(t.signals)
+        flag = SOURCE_FLAG.get(t.source, 0)
+        self.sig_cols.add_each(sig_codes, t.pnl, flag)
+        self.fam_cols.add_each(fam_codes, t.pnl, flag)
+
+    @staticmethod
+    def _accs(codes: Codes, cols: PerfColumns) -> dict[str, _SignalAcc]:
+        n = len(codes)
+        perf, live, shadow = cols.fold(n), cols.flag_counts(n, 1), cols.flag_counts(n, 2)
+        return {name: _SignalAcc(perf[c], live[c], shadow[c]) for name, c in codes.items()}
 
     def result(self) -> SignalPerformance:
+        signals, families = self._accs(self.signals, self.sig_cols), self._accs(self.families, self.fam_cols)
         return SignalPerformance(
             day=self.day, trade_count=self.trades,
-            signals=[_row(s, family_of(s), self.signals[s]) for s in sorted(self.signals)],
-            families=[_row(f, f, self.families[f]) for f in sorted(self.families)],
+            signals=[_row(s, family_of(s), signals[s]) for s in sorted(signals)],
+            families=[_row(f, f, families[f]) for f in sorted(families)],
         )
 
 
