@@ -37,7 +37,7 @@ def dumps(obj: Any, *, indent: bool = False) -> bytes:
     return orjson.dumps(obj, default=_default, option=opts)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -66,7 +66,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_json(path: Path, obj: Any, *, indent: bool = True) -> None:

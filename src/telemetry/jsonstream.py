@@ -13,23 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from src.core.jsonio import dumps
+from src.core.jsonio import dumps, fsync_dir
 
 _NL, _ITEM_NL = b"\n", b"\n  "  # a list dumped alone has its items at depth 1; in the file they sit at 2
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable, as atomic_write_bytes does; some filesystems refuse, which is fine."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class JsonListWriter:
@@ -73,7 +59,7 @@ class JsonListWriter:
         fh.close()
         self._fh = None
         os.replace(self._tmp, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         return self.path
 
     def __enter__(self) -> JsonListWriter:
