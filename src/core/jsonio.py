@@ -50,15 +50,22 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, fsync_file: bool = True, fsync_folder: bool = True) -> None:
+    """Replace `path` atomically for readers. Durability is the caller's choice: state that only
+    the disk remembers keeps both fsyncs (the default); a cache entry or a counter that the
+    network restores may skip them (each fsync costs a disk flush on every call)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync_file:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -66,7 +73,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    fsync_dir(path.parent)
+    if fsync_folder:
+        fsync_dir(path.parent)
+
+
+def model_bytes(model: Any) -> bytes:
+    """A pydantic model as the same bytes atomic_write_json writes."""
+    return dumps(model.model_dump(mode="json", by_alias=True), indent=True) + b"\n"
 
 
 def atomic_write_json(path: Path, obj: Any, *, indent: bool = True) -> None:

@@ -11,17 +11,15 @@ can do is lose the newest entries, which costs one request each.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
 
-from src.core.jsonio import dumps
+from src.core.jsonio import atomic_write_bytes, model_bytes
 from src.core.paths import Paths
 from src.core.state import load_state
 
@@ -51,32 +49,6 @@ def ttl_for(template: str) -> float:
         if fragment in template:
             return ttl
     return DEFAULT_TTL_S
-
-
-def replace_file(path: Path, data: bytes, *, fsync_file: bool) -> None:
-    """Atomic for readers (temp file + rename in the same folder) at the durability the caller
-    needs: the folder is never fsynced, the file only when `fsync_file` (core's atomic_write_bytes
-    always pays both, which is right for state that only the disk remembers)."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if fsync_file:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def model_bytes(model: BaseModel) -> bytes:
-    return dumps(model.model_dump(mode="json", by_alias=True)) + b"\n"
 
 
 class CachedResponse(BaseModel):
@@ -119,7 +91,7 @@ class ResponseCache:
         entry = CachedResponse(
             key=key, method=method, path=path, params=params, stored_at=now, status=status, body=body
         )
-        replace_file(self.file(key), model_bytes(entry), fsync_file=True)
+        atomic_write_bytes(self.file(key), model_bytes(entry), fsync_folder=False)
 
     def prune(self, older_than: float) -> int:
         """Delete entries stored before `older_than` (epoch, file mtime); returns the count."""

@@ -26,11 +26,11 @@ from pydantic import BaseModel, Field
 
 from src.core.clock import Clock, RealClock, trading_day
 from src.core.events import emit
+from src.core.jsonio import atomic_write_bytes, model_bytes
 from src.core.paths import Paths
 from src.core.settings import Settings
 from src.core.state import load_state
 from src.uw.errors import UWRateLimited
-from src.uw.response_cache import model_bytes, replace_file
 
 WINDOW_S = 60.0
 CALLERS = ("daemon", "intel", "script")
@@ -142,7 +142,7 @@ class UsageLimiter:
             )
             yield state
             state.updated_at = now.timestamp()
-            replace_file(self.paths.uw_usage_state, model_bytes(state), fsync_file=False)
+            atomic_write_bytes(self.paths.uw_usage_state, model_bytes(state), fsync_file=False, fsync_folder=False)
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 
