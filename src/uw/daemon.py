@@ -27,6 +27,7 @@ from src.core.errors import ConfigError
 from src.core.events import emit
 from src.core.jsonio import atomic_write_json
 from src.core.paths import Paths
+from src.core.procs import pid_alive
 from src.core.settings import Settings, load_settings
 from src.core.state import load_state
 from src.uw import flow_builder as fb
@@ -66,7 +67,19 @@ class DaemonLock:
         self.fd = fd
         return True
 
-    def holder(self) -> dict[str, Any]:
+    def holder(self, wait_s: float = 1.0) -> dict[str, Any]:
+        """Who holds the lock. The holder writes its details just after taking the flock, so a
+        loser that lost the race by microseconds may read an empty file or the previous holder's
+        details: wait briefly for a live pid before answering."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            data = self._read()
+            pid = data.get("pid")
+            if (isinstance(pid, int) and pid_alive(pid)) or time.monotonic() >= deadline:
+                return data
+            time.sleep(0.02)
+
+    def _read(self) -> dict[str, Any]:
         try:
             with open(self.path, "rb") as fh:
                 data = orjson.loads(fh.read() or b"{}")
