@@ -86,17 +86,8 @@ def _run_here(job_name: str, day: str, options: dict[str, Any], *, as_json: bool
     try:
         result = run_body(job_name, day, options, paths=paths, settings=settings)
     except Exception as exc:  # noqa: BLE001 - a crashing body becomes one event and exit 1
-        emit(
-            "jobs",
-            "job_failed",
-            "error",
-            paths=paths,
-            job=job_name,
-            day=day,
-            via="in_process",
-            error_type=type(exc).__name__,
-            error=str(exc)[:500],
-        )
+        emit("jobs", "job_failed", "error", paths=paths, job=job_name, day=day, via="in_process",
+             error_type=type(exc).__name__, error=str(exc)[:500])  # fmt: skip
         _print(
             {"ok": False, "job": job_name, "day": day, "message": f"{type(exc).__name__}: {exc}"},
             as_json,
@@ -104,16 +95,8 @@ def _run_here(job_name: str, day: str, options: dict[str, Any], *, as_json: bool
         )
         return EXIT_FAILED
     if not result.ok:
-        emit(
-            "jobs",
-            "job_failed",
-            "error",
-            paths=paths,
-            job=job_name,
-            day=day,
-            via="in_process",
-            error=result.message[:500],
-        )
+        emit("jobs", "job_failed", "error", paths=paths, job=job_name, day=day, via="in_process",
+             error=result.message[:500])  # fmt: skip
     tag = " (not implemented yet)" if result.placeholder else ""
     state = "ok" if result.ok else "FAILED"
     arts = f" artifacts: {', '.join(result.artifacts)}" if result.artifacts else ""
