@@ -44,3 +44,6 @@ def test_demo_day_produces_bundle_that_passes_regression(tmp_path, redis_server_
     ids = [o.get("client_order_id") for o in ledger["orders"].values()]
     assert ids and len(ids) == len(set(ids))  # no order was ever sent twice
     assert all(i.startswith("v1-") for i in ids)  # only v1 places orders; shadow never does
+    # the UW key the processes ran with never lands in a log, state file, report, bundle or pack
+    leaked = [str(f) for f in (tmp_path / day).rglob("*") if f.is_file() and b"sim-key" in f.read_bytes()]
+    assert leaked == []
