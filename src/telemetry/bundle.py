@@ -8,7 +8,10 @@ floats are rounded, so equal inputs give byte-identical computed/ files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -260,10 +263,25 @@ def compute(day: str, paths: Paths, window: DayWindow | None = None,
     stats = {name: ReadStats(path=str(path)) for name, path in log_inputs(paths).items()}
     p = _Pass(day, window, stats)
     try:
-        return _compute(p, paths, details_to)
+        with _gc_paused():
+            return _compute(p, paths, details_to)
     except BaseException:
         _abort(p)
         raise
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The pass allocates millions of acyclic objects and keeps hundreds of thousands of them, so the
+    cyclic collector keeps rescanning a growing heap for nothing (~8 % of a busy day's time). It
+    changes no result; whatever cycles appear are collected once it is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _abort(p: _Pass) -> None:
@@ -299,11 +317,22 @@ def _compute(p: _Pass, paths: Paths, details_to: Path | None) -> tuple[dict[str,
     return models, p
 
 
+def _describe_inputs(paths: Paths) -> list[InputEntry]:
+    """Manifest entries of every log, then every state file, in that order."""
+    logs = [describe_input(name, path, paths.root) for name, path in log_inputs(paths).items()]
+    return logs + [describe_input(name, path, paths.root) for name, path in state_inputs(paths).items()]
+
+
 def build_bundle(day: str, paths: Paths, repo_root: Path = REPO_ROOT) -> BundleResult:
     date.fromisoformat(day)  # a bad date is a caller error, raised before anything is written
     out_dir = paths.telemetry_day(day)
     computed_dir = out_dir / COMPUTED
-    models, p = compute(day, paths, details_to=computed_dir / DETAILS)
+    # The inputs' digests (half a GB on a busy day) are taken on a worker thread while the pass reads:
+    # hashlib releases the GIL, so the hashing costs no wall time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telemetry-digest") as pool:
+        described = pool.submit(_describe_inputs, paths)
+        models, p = compute(day, paths, details_to=computed_dir / DETAILS)
+        inputs = described.result()
     written: dict[str, Path] = {}
     try:
         for name in sorted(models):
@@ -316,13 +345,9 @@ def build_bundle(day: str, paths: Paths, repo_root: Path = REPO_ROOT) -> BundleR
     finally:
         _abort(p)
 
-    inputs: list[InputEntry] = []
-    for name, path in log_inputs(paths).items():
-        entry = describe_input(name, path, paths.root)
-        st = p.stats[name]
+    for entry in inputs[: len(p.stats)]:  # the logs come first, in log_inputs order (as do the stats)
+        st = p.stats[entry.name]
         entry.skipped_lines, entry.unusable_lines, entry.records_in_day = st.skipped, st.unusable, st.in_day
-        inputs.append(entry)
-    inputs += [describe_input(name, path, paths.root) for name, path in state_inputs(paths).items()]
 
     notes = []
     missing = [i.path for i in inputs if i.missing]
