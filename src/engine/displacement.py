@@ -1,6 +1,6 @@
 """Displacement: at the position cap, swap the weakest eligible position for a stronger candidate.
 
-Pure planning. Each plan closes exactly one position and opens at most one candidate, so a
+Pure planning (and, for the blocked-trades log, why an offer was not planned). Each plan closes exactly one position and opens at most one candidate, so a
 plan can never increase the number of positions (a hypothesis property). A position is
 eligible only after the minimum hold time, so a fresh entry is not churned away.
 """
@@ -72,3 +72,65 @@ def plan_displacements(
             )
         )
     return plans
+
+
+@dataclass(frozen=True)
+class Decline:
+    why: str  # book_not_full | max_per_cycle | no_position_old_enough | margin_too_small | already_held
+    detail: str
+    numbers: dict[str, float | str | int]
+
+
+def explain_declines(
+    held: list[Held], offers: list[Offer], plans: list[DisplacementPlan], cfg: StrategyV1Config
+) -> dict[str, Decline]:
+    """Why each offer that `plan_displacements` did not plan was turned down (mirrors its pairing)."""
+    d = cfg.displacement
+    cap = cfg.risk.max_positions
+    planned = {p.open_symbol for p in plans}
+    held_syms = {h.symbol for h in held}
+    eligible = sorted((h for h in held if h.held_minutes >= d.min_hold_minutes), key=lambda h: (h.score, h.symbol))
+    ranked = sorted((o for o in offers if o.symbol not in held_syms), key=lambda o: (-o.score, o.symbol))
+    out: dict[str, Decline] = {}
+    if not d.enabled or d.max_per_cycle <= 0:
+        return out  # no displacement at all: the cap refusal stands as the reason
+    for o in offers:
+        if o.symbol in held_syms:
+            out[o.symbol] = Decline("already_held", "already held", {})
+    for k, o in enumerate(ranked):
+        if o.symbol in planned or o.symbol in out:
+            continue
+        if len(held) < cap:
+            out[o.symbol] = Decline(
+                "book_not_full",
+                f"cap reached with pending entries, {len(held)}/{cap} held",
+                {"held": len(held), "max_positions": cap},
+            )
+        elif k >= d.max_per_cycle:
+            out[o.symbol] = Decline(
+                "max_per_cycle",
+                f"at most {d.max_per_cycle} displacements per cycle",
+                {"max_per_cycle": d.max_per_cycle},
+            )
+        elif k >= len(eligible):
+            old = max((h.held_minutes for h in held), default=0.0)
+            out[o.symbol] = Decline(
+                "no_position_old_enough",
+                f"no free position held >= {d.min_hold_minutes} min (oldest {old:.1f} min)",
+                {"min_hold_minutes": d.min_hold_minutes, "oldest_held_minutes": round(old, 2)},
+            )
+        else:
+            w = next(iter(eligible[k : k + 1]))  # k < len(eligible) here; a slice keeps reads total
+            margin = o.score - w.score
+            out[o.symbol] = Decline(
+                "margin_too_small",
+                f"score {o.score:.3f} beats weakest {w.symbol} {w.score:.3f} by {margin:.3f} < {d.min_score_margin}"
+                + (" (or an earlier pair fell short)" if margin >= d.min_score_margin else ""),
+                {
+                    "weakest_symbol": w.symbol,
+                    "weakest_score": w.score,
+                    "margin": round(margin, 6),
+                    "min_score_margin": d.min_score_margin,
+                },
+            )
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from src.engine.config import StrategyV1Config
 
@@ -66,6 +67,7 @@ class RiskDecision:
     qty: int = 0
     notional: float = 0.0
     detail: str = ""
+    numbers: dict[str, Any] = field(default_factory=dict)  # the figures the refusal was decided on
 
 
 def position_pct(score: float, cfg: StrategyV1Config) -> float:
@@ -106,23 +108,56 @@ def check_entry(
 ) -> RiskDecision:
     """Decide whether `cand` may be entered now, and with how many shares."""
     if not _ok_number(acct.equity) or not _ok_number(acct.buying_power) or (acct.equity or 0) <= 0:
-        return RiskDecision(False, ACCOUNT_UNAVAILABLE, detail=f"equity={acct.equity} buying_power={acct.buying_power}")
+        return RiskDecision(
+            False,
+            ACCOUNT_UNAVAILABLE,
+            detail=f"equity={acct.equity} buying_power={acct.buying_power}",
+            numbers={"equity": acct.equity, "buying_power": acct.buying_power},
+        )
     equity, bp = float(acct.equity or 0.0), float(acct.buying_power or 0.0)
     if halted_today or daily_loss_breached(acct, cfg):
-        return RiskDecision(False, DAILY_LOSS_HALT, detail=f"equity={equity} last_equity={acct.last_equity}")
+        return RiskDecision(
+            False,
+            DAILY_LOSS_HALT,
+            detail=f"equity={equity} last_equity={acct.last_equity}",
+            numbers={"equity": equity, "last_equity": acct.last_equity, "daily_loss_pct": cfg.risk.daily_loss_pct},
+        )
     if drawdown_breached(acct, cfg):
-        return RiskDecision(False, DRAWDOWN_HALT, detail=f"equity={equity} peak={acct.peak_equity}")
+        return RiskDecision(
+            False,
+            DRAWDOWN_HALT,
+            detail=f"equity={equity} peak={acct.peak_equity}",
+            numbers={"equity": equity, "peak_equity": acct.peak_equity, "max_drawdown_pct": cfg.risk.max_drawdown_pct},
+        )
     if not market_open:
         return RiskDecision(False, MARKET_CLOSED)
     if minutes_to_close is None or minutes_to_close <= cfg.risk.no_entry_minutes_before_close:
-        return RiskDecision(False, NEAR_CLOSE, detail=f"minutes_to_close={minutes_to_close}")
+        return RiskDecision(
+            False,
+            NEAR_CLOSE,
+            detail=f"minutes_to_close={minutes_to_close}",
+            numbers={
+                "minutes_to_close": minutes_to_close,
+                "no_entry_minutes_before_close": cfg.risk.no_entry_minutes_before_close,
+            },
+        )
     if cand.symbol in book.held:
         return RiskDecision(False, ALREADY_HELD)
     if book.position_count >= cfg.risk.max_positions:
-        return RiskDecision(False, MAX_POSITIONS, detail=f"{book.position_count}/{cfg.risk.max_positions}")
+        return RiskDecision(
+            False,
+            MAX_POSITIONS,
+            detail=f"{book.position_count}/{cfg.risk.max_positions}",
+            numbers={"positions": book.position_count, "max_positions": cfg.risk.max_positions},
+        )
     until = book.cooldown_until.get(cand.symbol)
     if until is not None and now < until:
-        return RiskDecision(False, COOLDOWN, detail=f"until {until.isoformat()}")
+        return RiskDecision(
+            False,
+            COOLDOWN,
+            detail=f"until {until.isoformat()}",
+            numbers={"cooldown_until": until.isoformat(), "cooldown_minutes": cfg.risk.cooldown_minutes},
+        )
     if not cand.tradable:
         return RiskDecision(False, NOT_TRADABLE)
     if cand.side == "short":
@@ -140,16 +175,33 @@ def check_entry(
     room = s.max_total_notional - max(0.0, book.open_notional)
     if room < price:
         return RiskDecision(
-            False, TOTAL_NOTIONAL_CAP, detail=f"open={book.open_notional:.2f} cap={s.max_total_notional}"
+            False,
+            TOTAL_NOTIONAL_CAP,
+            detail=f"open={book.open_notional:.2f} cap={s.max_total_notional}",
+            numbers={
+                "open_notional": round(book.open_notional, 2),
+                "max_total_notional": s.max_total_notional,
+                "price": price,
+            },
         )
     notional = min(notional, room)
     spendable = bp * s.buying_power_usage
     if spendable < price:
-        return RiskDecision(False, BUYING_POWER, detail=f"buying_power={bp:.2f}")
+        return RiskDecision(
+            False,
+            BUYING_POWER,
+            detail=f"buying_power={bp:.2f}",
+            numbers={"buying_power": bp, "spendable": round(spendable, 2), "price": price},
+        )
     notional = min(notional, spendable)
     qty = int(math.floor(notional / price + 1e-9))
     if qty < 1:
-        return RiskDecision(False, QTY_ZERO, detail=f"notional={notional:.2f} price={price}")
+        return RiskDecision(
+            False,
+            QTY_ZERO,
+            detail=f"notional={notional:.2f} price={price}",
+            numbers={"notional": notional, "price": price},
+        )
     return RiskDecision(True, "", qty=qty, notional=round(qty * price, 2))
 
 

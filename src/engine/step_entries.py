@@ -2,12 +2,17 @@
 
 Candidates pass the score threshold, freshness, toxicity and long-only filters, best first;
 each is risk-checked (`risk.check_entry`) against the account and the book as it grows this
-cycle, and every refusal is logged to blocked trades. Without the account, entries fail closed
-(one event, one blocked line). When the book is full, the best few remaining candidates are
-handed to displacement instead of being refused one by one.
+cycle. Every candidate above its threshold that is not entered gets a refusal with its reason
+(risk's, a candidate filter's, the per-cycle limits', or the closed market's), noted in the
+cycle and written by `flush_refusals` once per (symbol, reason) streak. Without the account,
+entries fail closed (one event, a refusal per candidate). When the book is full, the best few
+remaining candidates are handed to displacement (which gives their final word) instead of being
+risk-checked one by one; the rest are refused at the cap.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from src.broker.errors import BrokerError
 from src.broker.interface import AssetInfo
@@ -17,7 +22,16 @@ from src.engine.cycle import CycleContext
 from src.engine.displacement import Offer
 from src.engine.orders import Placement, prepare_order
 from src.engine.positions import PendingOrder, iso, parse_ts
-from src.engine.risk import MAX_POSITIONS, AccountView, BookView, Candidate, check_entry
+from src.engine.risk import (
+    ACCOUNT_UNAVAILABLE,
+    LONG_ONLY,
+    MARKET_CLOSED,
+    MAX_POSITIONS,
+    AccountView,
+    BookView,
+    Candidate,
+    check_entry,
+)
 from src.engine.scoring import ScoreResult
 from src.engine.step_score import cycle_scores, fetch_quotes
 from src.engine.step_state import (
@@ -27,13 +41,77 @@ from src.engine.step_state import (
     broker_down,
     cycle_data,
     finish_placement,
+    note_refusal,
     price_of,
     runtime,
     send_prepared,
 )
-from src.engine.trade_logs import BlockedLine, log_blocked
+from src.engine.trade_logs import BlockedLine
 
 CANDIDATE_QUOTE_LIMIT = 24  # quotes fetched for the best candidates per cycle (one batched call)
+
+# refusals decided here rather than by risk (stable strings, like risk's)
+NO_DIRECTION = "no_direction"
+STALE_FLOW = "stale_flow"
+TOXIC_FLOW = "toxic_flow"
+ENTRY_LIMIT = "max_new_entries_per_cycle"
+CANDIDATE_LIMIT = "candidate_limit"
+BROKER_UNAVAILABLE = "broker_unavailable"
+ORDER_NOT_PREPARED = "order_not_prepared"
+
+
+def refuse(
+    ctx: CycleContext,
+    rt: V1Runtime,
+    cyc: V1Cycle,
+    r: ScoreResult,
+    reason: str,
+    *,
+    detail: str = "",
+    numbers: dict[str, Any] | None = None,
+    price: float | None = None,
+    via: str = "entry",
+) -> None:
+    """Note one candidate's refusal for this cycle (written, deduplicated, by `flush_refusals`)."""
+    note_refusal(
+        cyc,
+        BlockedLine(
+            ts=iso(ctx.now),
+            symbol=r.symbol,
+            side=r.direction,
+            score=r.score,
+            reason=reason,
+            detail=detail,
+            price=price if price is not None else price_of(ctx, cyc, r.symbol),
+            threshold=rt.cfg.threshold_for(r.symbol),
+            numbers=dict(numbers or {}),
+            via=via,
+            cycle=ctx.cycle,
+        ),
+    )
+
+
+def _filter_refusal(rt: V1Runtime, r: ScoreResult) -> tuple[str, dict[str, Any]] | None:
+    """Why an above-threshold score is not a candidate at all (the filters of `_candidates`)."""
+    e = rt.cfg.entry
+    if r.direction == "none":
+        return NO_DIRECTION, {}
+    if r.freshness < e.min_freshness:
+        return STALE_FLOW, {"freshness": r.freshness, "min_freshness": e.min_freshness}
+    if r.toxicity > e.max_toxicity:
+        return TOXIC_FLOW, {"toxicity": r.toxicity, "max_toxicity": e.max_toxicity}
+    if e.long_only and r.direction == "short":
+        return LONG_ONLY, {}
+    return None
+
+
+def _refuse_filtered(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, held: set[str]) -> None:
+    for r in cycle_scores(ctx).values():
+        if r.symbol in held or r.score < rt.cfg.threshold_for(r.symbol):
+            continue
+        why = _filter_refusal(rt, r)
+        if why is not None:
+            refuse(ctx, rt, cyc, r, why[0], numbers=why[1])
 
 
 def _candidates(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle) -> list[ScoreResult]:
@@ -104,19 +182,7 @@ def decide_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult,
         halted_today=cyc.book.halted_day == trading_day(ctx.now),
     )
     if not d.allowed:
-        log_blocked(
-            ctx.paths,
-            BlockedLine(
-                ts=iso(ctx.now),
-                symbol=r.symbol,
-                side=r.direction,
-                score=r.score,
-                reason=d.reason,
-                detail=d.detail,
-                price=cand.price,
-            ),
-        )
-        ctx.count("entries_blocked")
+        refuse(ctx, rt, cyc, r, d.reason, detail=d.detail, numbers=d.numbers, price=cand.price, via=via)
         return d.reason
     pending = PendingOrder(
         symbol=r.symbol,
@@ -135,6 +201,8 @@ def decide_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult,
     )
     if placed.outcome in ("prepared", "in_flight"):
         cyc.entries += 1
+    else:
+        refuse(ctx, rt, cyc, r, ORDER_NOT_PREPARED, detail=f"{placed.outcome}: {placed.error}"[:200], via=via)
     return placed
 
 
@@ -152,9 +220,14 @@ def try_entry(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle, r: ScoreResult, vi
 
 def entries_step(ctx: CycleContext) -> None:
     rt, cyc = runtime(ctx), cycle_data(ctx)
-    if not ctx.market_open:
-        return
+    held = set(cyc.book.positions) | {p.symbol for p in cyc.book.pending.values()}
+    _refuse_filtered(ctx, rt, cyc, held)
     cands = _candidates(ctx, rt, cyc)
+    fresh = [r for r in cands if r.symbol not in held]
+    if not ctx.market_open:
+        for r in fresh:
+            refuse(ctx, rt, cyc, r, MARKET_CLOSED)
+        return
     ctx.count("candidates", len(cands))
     if not cands:
         return
@@ -168,28 +241,31 @@ def entries_step(ctx: CycleContext) -> None:
             candidates=len(cands),
             cycle=ctx.cycle,
         )
-        log_blocked(
-            ctx.paths,
-            BlockedLine(
-                ts=iso(ctx.now),
-                symbol=cands[0].symbol,
-                side=cands[0].direction,
-                score=cands[0].score,
-                reason="account_unavailable",
-            ),
-        )
+        for r in fresh:
+            refuse(ctx, rt, cyc, r, ACCOUNT_UNAVAILABLE, detail="account unavailable: entries fail closed")
         return
-    held = set(cyc.book.positions) | {p.symbol for p in cyc.book.pending.values()}
-    top = [r for r in cands if r.symbol not in held][:CANDIDATE_QUOTE_LIMIT]
+    top = fresh[:CANDIDATE_QUOTE_LIMIT]
     fetch_quotes(ctx, rt, cyc, [r.symbol for r in top if r.symbol not in cyc.quotes])
     prepared: list[PendingOrder] = []
-    for r in top:
+    stop: tuple[str, str, dict[str, Any]] = (
+        CANDIDATE_LIMIT,
+        f"only the best {CANDIDATE_QUOTE_LIMIT} candidates are checked per cycle",
+        {"candidate_limit": CANDIDATE_QUOTE_LIMIT},
+    )
+    done = len(top)
+    for i, r in enumerate(top):
         if cyc.entries >= rt.cfg.entry.max_new_entries_per_cycle:
+            lim = rt.cfg.entry.max_new_entries_per_cycle
+            stop, done = (
+                (ENTRY_LIMIT, f"{cyc.entries}/{lim} entries this cycle", {"entries": cyc.entries, "max": lim}),
+                i,
+            )
             break
         try:
             placed = decide_entry(ctx, rt, cyc, r)
         except BrokerError as exc:
             broker_down(ctx, "entries", exc)
+            stop, done = (BROKER_UNAVAILABLE, str(exc)[:200], {}), i
             break
         if isinstance(placed, str):
             if placed == MAX_POSITIONS:
@@ -197,10 +273,21 @@ def entries_step(ctx: CycleContext) -> None:
                 # best few go to displacement instead of being refused one by one
                 rest = [x for x in top if x.symbol != r.symbol and x.score <= r.score]
                 cap = max(1, rt.cfg.displacement.max_per_cycle) * 4
-                cyc.at_cap_offers.extend(Offer(x.symbol, x.score, x.direction) for x in [r, *rest][:cap])
+                offered = [r, *rest][:cap]
+                cyc.at_cap_offers.extend(Offer(x.symbol, x.score, x.direction) for x in offered)
+                at_cap = cyc.refusals.get(r.symbol)
+                numbers = dict(at_cap.numbers) if at_cap is not None else {}
+                later = {x.symbol for x in top[i + 1 :]}
+                for x in (x for x in offered[1:] if x.symbol in later):
+                    refuse(ctx, rt, cyc, x, MAX_POSITIONS, detail="book full; offered to displacement", numbers=numbers)
+                stop = (MAX_POSITIONS, f"book full; only the best {cap} are offered to displacement", numbers)
+                done = i + 1
                 break
         elif placed.outcome == "prepared" and placed.pending is not None:
             prepared.append(placed.pending)
         else:
             finish_placement(ctx, rt, cyc, placed, "entry")
     send_prepared(ctx, rt, cyc, prepared, "entry")
+    for r in fresh[done:]:
+        if r.symbol not in cyc.refusals:
+            refuse(ctx, rt, cyc, r, stop[0], detail=stop[1], numbers=stop[2])

@@ -25,7 +25,7 @@ from src.engine.fills import Repairs
 from src.engine.order_follow import apply_order
 from src.engine.orders import Placement, send_order
 from src.engine.positions import BookState, PendingOrder, save_book
-from src.engine.trade_logs import AttributionLine
+from src.engine.trade_logs import AttributionLine, BlockedLine, log_blocked
 
 SUBSYSTEM = "engine"
 
@@ -39,6 +39,9 @@ class V1Runtime:
     assets: dict[str, AssetInfo] = field(default_factory=dict)
     assets_day: str = ""
     foreign_seen: set[str] = field(default_factory=set)
+    # symbol -> refusal reason written and still standing at the end of the last cycle: a
+    # (symbol, reason) that persists is written once when it starts, not every cycle
+    blocked_active: dict[str, str] = field(default_factory=dict)
 
     sessions: dict[str, Any] = field(default_factory=dict)
 
@@ -68,6 +71,7 @@ class V1Cycle:
     at_cap_offers: list[Offer] = field(default_factory=list)
     attribution: list[AttributionLine] = field(default_factory=list)
     entries: int = 0
+    refusals: dict[str, BlockedLine] = field(default_factory=dict)  # this cycle's, the last word wins
     saved: str = ""  # the book as last read/written, to skip writes that change nothing
 
 
@@ -138,3 +142,32 @@ def price_of(ctx: CycleContext, cyc: V1Cycle, symbol: str) -> float | None:
         return p
     q = ctx.extras.get("quotes", {}).get(symbol)
     return q if isinstance(q, (int, float)) and q > 0 else None
+
+
+def note_refusal(cyc: V1Cycle, line: BlockedLine) -> None:
+    """Remember why a candidate was not entered this cycle (a later step may give the final word)."""
+    cyc.refusals[line.symbol] = line
+
+
+def drop_refusal(cyc: V1Cycle, symbol: str) -> None:
+    """The candidate was entered after all (displacement), so it was not refused."""
+    cyc.refusals.pop(symbol, None)
+
+
+def flush_refusals(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle) -> None:
+    """Write the cycle's refusals to blocked trades, each only when its (symbol, reason) is new.
+
+    A refusal that stood last cycle with the same reason is not written again (a cooldown or a
+    full book would otherwise repeat every cycle); a changed reason, or one that comes back after
+    a cycle without it, is written. The memory lives in the runtime, so a restart writes once more.
+    """
+    standing: dict[str, str] = {}
+    for sym, line in sorted(cyc.refusals.items()):
+        standing[sym] = line.reason
+        if rt.blocked_active.get(sym) != line.reason:
+            log_blocked(ctx.paths, line)
+            ctx.count("blocked_logged")
+    if cyc.refusals:
+        ctx.count("entries_blocked", len(cyc.refusals))
+    rt.blocked_active = standing
+    cyc.refusals = {}

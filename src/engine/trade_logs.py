@@ -1,7 +1,7 @@
 """Schemas and writers of the v1 trading logs (append-only JSONL, one schema_version per line).
 
 orders.jsonl          every submit / ack / fill / partial / reject / cancel / timeout
-blocked_trades.jsonl  every risk refusal with its reason
+blocked_trades.jsonl  every refused candidate with its reason (once per streak, see step_state)
 attribution.jsonl     every entry with its score components
 exits.jsonl           every exit fill with reason and P&L
 displacement.jsonl    both halves of every displacement with the scores and reasoning
@@ -50,12 +50,18 @@ class OrderLine(_Line):
 
 
 class BlockedLine(_Line):
+    """One refused candidate; written when a (symbol, reason) starts, not again while it persists."""
+
     symbol: str
     side: str = ""
     score: float = 0.0
     reason: str
     detail: str = ""
     price: float | None = None
+    threshold: float | None = None  # the entry threshold the score was above
+    numbers: dict[str, Any] = Field(default_factory=dict)  # the figures behind the decision
+    via: str = "entry"  # entry | displacement
+    cycle: int = 0
 
 
 class AttributionLine(_Line):
