@@ -161,6 +161,8 @@ class _Pass:
 def _read_trades(p: _Pass, path: Path) -> None:
     undated = 0
     bounds = date_bounds(p.lvs.earliest, p.window.end)
+    # window.contains and lvs.wants, inlined with their bounds bound once: this runs for every line
+    start, end, earliest, close = p.window.start, p.window.end, p.lvs.earliest, p.window.close
 
     def parse(row: dict[str, Any]) -> Any:
         nonlocal undated
@@ -171,18 +173,21 @@ def _read_trades(p: _Pass, path: Path) -> None:
         ts = parse_ts_within(raw, bounds)
         if ts is None:
             return SKIP
-        if not (p.window.contains(ts) or p.lvs.wants(ts)):
+        if not (start <= ts < end or earliest < ts <= close):
             return SKIP
         return parse_trade(row)
 
+    lvs_add, ls_add, sig_add, fam_add, cols_add = (p.lvs.add, p.long_short.add, p.signals.add, p.families.add,
+                                                   p.cols.add)
     for t in stream(path, parse, p.stats["master_trade_log"]):
-        p.lvs.add(t)
-        if p.window.contains(t.exit_ts):
-            p.long_short.add(t)
-            p.signals.add(t)
-            p.families.add(t)
+        lvs_add(t)
+        ts = t.exit_ts
+        if ts is not None and start <= ts < end:
+            ls_add(t)
+            sig_add(t)
+            fam_add(t)
             if t.source == "shadow":
-                p.cols.add(t)
+                cols_add(t)
     p.context["master_trade_log: lines without exit_ts (open or malformed)"] = undated
 
 
