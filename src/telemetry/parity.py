@@ -64,8 +64,12 @@ def row_values(symbol: str, v1: Entry | None, v2: Entry | None, classification: 
     v2_score = rnd(v2.score) if v2 else None
     v1_price = rnd(v1.price) if v1 else None
     v2_price = rnd(v2.price) if v2 else None
-    family = next((e.family or (dominant_family(e.components) if e.components else "")
-                   for e in (v2, v1) if e is not None and (e.family or e.components)), "") or OTHER
+    family = ""
+    for e in (v2, v1):  # a plain loop, not next(genexpr): this runs once per row of a busy day
+        if e is not None and (e.family or e.components):
+            family = e.family or (dominant_family(e.components) if e.components else "")
+            break
+    family = family or OTHER
     values = (v1_ts, v2_ts, v1_score, v2_score, v1_price, v2_price)
     return {
         "symbol": symbol,
@@ -79,7 +83,7 @@ def row_values(symbol: str, v1: Entry | None, v2: Entry | None, classification: 
         "v2_price_at_entry": v2_price,
         "price_delta_usd": _diff(v1_price, v2_price),
         "classification": classification,
-        "missing_fields": [f for f, v in zip(_FIELDS, values, strict=True) if v is None],
+        "missing_fields": [f for f, v in zip(_FIELDS, values, strict=True) if v is None] if None in values else [],
         "feature_family": family,
     }
 
