@@ -339,15 +339,20 @@ def stream(path: Path, parse: Callable[[dict[str, Any]], R | None], stats: ReadS
     try:
         with fh:
             for raw in _progress(fh, path.name):
-                raw = raw.strip()
-                if not raw:
-                    continue
-                lines += 1
-                try:
+                try:  # JSON whitespace around the object is legal: strip (a copy) only if it fails
                     row = loads(raw)
                 except decode_error:
-                    skipped += 1
-                    continue
+                    raw = raw.strip()
+                    if not raw:  # a blank line is not a line
+                        continue
+                    lines += 1
+                    try:
+                        row = loads(raw)
+                    except decode_error:
+                        skipped += 1
+                        continue
+                else:
+                    lines += 1
                 if type(row) is not dict:
                     skipped += 1
                     continue

@@ -53,3 +53,15 @@ def test_only_shadow_entries_carry_components() -> None:
     refused = parse_shadow_decision({**row, "action": "refused"})
     assert entry is not None and entry.action == "entry" and entry.components == {"dark_pool": 1.0}
     assert refused is not None and refused.action == "refused" and refused.components == {}
+
+
+def test_stream_counts_lines_like_iter_jsonl(tmp_path) -> None:
+    """Blank lines are not lines; stray whitespace (even non-JSON \\x0b/\\x0c) is stripped; torn lines count."""
+    from src.core.jsonio import JsonlStats, iter_jsonl
+    from src.telemetry.readers import ReadStats, stream
+
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b'{"a":1}\n\n   \n\x0c{"a":2}\x0b\n[1]\n{torn\n \t{"a":3}\r\n5\n{"a":4}')
+    st, js = ReadStats(str(path)), JsonlStats()
+    assert list(stream(path, lambda r: r, st)) == list(iter_jsonl(path, js)) == [{"a": i} for i in (1, 2, 3, 4)]
+    assert (st.lines, st.skipped, st.in_day) == (js.lines, js.skipped, 4) == (7, 3, 4)
