@@ -109,6 +109,18 @@ def _in_day(window: DayWindow, parse: Callable[[dict[str, Any]], Any], *keys: st
     """Check the timestamp before the full parse: most lines of a long log belong to other days."""
 
     bounds = date_bounds(window.start, window.end)
+    start, end = window.start, window.end
+    if len(keys) == 1:  # the decision logs: one timestamp key, so no loop per line
+        key = keys[0]
+
+        def single(row: dict[str, Any]) -> Any:
+            raw = row.get(key)
+            if raw is None:
+                return None
+            ts = parse_ts_within(raw, bounds)
+            return parse(row) if ts is not None and start <= ts < end else SKIP
+
+        return single
 
     def inner(row: dict[str, Any]) -> Any:
         present = False

@@ -224,6 +224,10 @@ _SIDE_FAST = {"long": "long", "short": "short", "buy": "long", "sell": "short"}
 _SOURCE_FAST = {"live": "live", "shadow": "shadow"}
 
 
+def _side(raw: Any) -> str:
+    return (_SIDE_FAST.get(raw) if type(raw) is str else None) or norm_side(raw)
+
+
 def parse_trade(row: dict[str, Any]) -> Trade | None:
     get = row.get  # runs for every line of the largest log: bound once, positional construction below
     symbol = get("symbol")
@@ -273,7 +277,7 @@ def parse_v1_entry(row: dict[str, Any]) -> Entry | None:
     if row.get("via") == "adopted":  # a position found at the broker, not an entry decision
         return SKIP
     price = to_float(row.get("price"))
-    return Entry(ts, symbol.upper(), norm_side(row.get("side")), to_float(row.get("score")),
+    return Entry(ts, symbol.upper(), _side(row.get("side")), to_float(row.get("score")),
                  price if price is not None else to_float(row.get("entry_price")), numeric_dict(row.get("components")))
 
 
@@ -283,7 +287,7 @@ def parse_shadow_decision(row: dict[str, Any]) -> Entry | None:
     if ts is None or not isinstance(symbol, str) or not symbol:
         return None
     action = str(row.get("action") or "unknown").lower()
-    return Entry(ts, symbol.upper(), norm_side(row.get("side")), to_float(row.get("v2_score")),
+    return Entry(ts, symbol.upper(), _side(row.get("side")), to_float(row.get("v2_score")),
                  to_float(row.get("price")), numeric_dict(row.get("components")) if action == "entry" else {},
                  action=action, v1_score=to_float(row.get("v1_score")), regime=str(row.get("regime") or ""))
 
