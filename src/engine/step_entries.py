@@ -21,7 +21,7 @@ from src.core.events import emit
 from src.engine.cycle import CycleContext
 from src.engine.displacement import Offer
 from src.engine.orders import Placement, prepare_order
-from src.engine.positions import PendingOrder, iso, parse_ts
+from src.engine.positions import PendingOrder, parse_ts
 from src.engine.risk import (
     ACCOUNT_UNAVAILABLE,
     LONG_ONLY,
@@ -46,7 +46,6 @@ from src.engine.step_state import (
     runtime,
     send_prepared,
 )
-from src.engine.trade_logs import BlockedLine
 
 CANDIDATE_QUOTE_LIMIT = 24  # quotes fetched for the best candidates per cycle (one batched call)
 
@@ -75,19 +74,15 @@ def refuse(
     """Note one candidate's refusal for this cycle (written, deduplicated, by `flush_refusals`)."""
     note_refusal(
         cyc,
-        BlockedLine(
-            ts=iso(ctx.now),
-            symbol=r.symbol,
-            side=r.direction,
-            score=r.score,
-            reason=reason,
-            detail=detail,
-            price=price if price is not None else price_of(ctx, cyc, r.symbol),
-            threshold=rt.cfg.threshold_for(r.symbol),
-            numbers=dict(numbers or {}),
-            via=via,
-            cycle=ctx.cycle,
-        ),
+        r.symbol,
+        reason,
+        side=r.direction,
+        score=r.score,
+        detail=detail,
+        price=price if price is not None else price_of(ctx, cyc, r.symbol),
+        threshold=rt.cfg.threshold_for(r.symbol),
+        numbers=dict(numbers or {}),
+        via=via,
     )
 
 

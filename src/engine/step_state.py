@@ -24,7 +24,7 @@ from src.engine.displacement import Offer
 from src.engine.fills import Repairs
 from src.engine.order_follow import apply_order
 from src.engine.orders import Placement, send_order
-from src.engine.positions import BookState, PendingOrder, save_book
+from src.engine.positions import BookState, PendingOrder, iso, save_book
 from src.engine.trade_logs import AttributionLine, BlockedLine, log_blocked
 
 SUBSYSTEM = "engine"
@@ -61,6 +61,23 @@ class V1Runtime:
         return self.broker
 
 
+@dataclass(slots=True)
+class Refusal:
+    """A refusal noted this cycle; its line is built only if it is written (most repeat a streak)."""
+
+    symbol: str
+    reason: str
+    fields: dict[str, Any] = field(default_factory=dict)  # the other BlockedLine fields
+
+    @property
+    def numbers(self) -> dict[str, Any]:
+        n = self.fields.get("numbers")
+        return n if isinstance(n, dict) else {}
+
+    def line(self, ts: str, cycle: int) -> BlockedLine:
+        return BlockedLine(symbol=self.symbol, reason=self.reason, ts=ts, cycle=cycle, **self.fields)
+
+
 @dataclass
 class V1Cycle:
     book: BookState = field(default_factory=BookState)
@@ -71,7 +88,7 @@ class V1Cycle:
     at_cap_offers: list[Offer] = field(default_factory=list)
     attribution: list[AttributionLine] = field(default_factory=list)
     entries: int = 0
-    refusals: dict[str, BlockedLine] = field(default_factory=dict)  # this cycle's, the last word wins
+    refusals: dict[str, Refusal] = field(default_factory=dict)  # this cycle's, the last word wins
     saved: str = ""  # the book as last read/written, to skip writes that change nothing
 
 
@@ -144,9 +161,9 @@ def price_of(ctx: CycleContext, cyc: V1Cycle, symbol: str) -> float | None:
     return q if isinstance(q, (int, float)) and q > 0 else None
 
 
-def note_refusal(cyc: V1Cycle, line: BlockedLine) -> None:
+def note_refusal(cyc: V1Cycle, symbol: str, reason: str, **fields: Any) -> None:
     """Remember why a candidate was not entered this cycle (a later step may give the final word)."""
-    cyc.refusals[line.symbol] = line
+    cyc.refusals[symbol] = Refusal(symbol, reason, fields)
 
 
 def drop_refusal(cyc: V1Cycle, symbol: str) -> None:
@@ -161,12 +178,14 @@ def flush_refusals(ctx: CycleContext, rt: V1Runtime, cyc: V1Cycle) -> None:
     full book would otherwise repeat every cycle); a changed reason, or one that comes back after
     a cycle without it, is written. The memory lives in the runtime, so a restart writes once more.
     """
-    standing: dict[str, str] = {}
-    for sym, line in sorted(cyc.refusals.items()):
-        standing[sym] = line.reason
-        if rt.blocked_active.get(sym) != line.reason:
-            log_blocked(ctx.paths, line)
-            ctx.count("blocked_logged")
+    last = rt.blocked_active
+    standing = {sym: ref.reason for sym, ref in cyc.refusals.items()}
+    new = sorted((ref for sym, ref in cyc.refusals.items() if last.get(sym) != ref.reason), key=lambda r: r.symbol)
+    if new:
+        ts = iso(ctx.now)
+        for ref in new:
+            log_blocked(ctx.paths, ref.line(ts, ctx.cycle))
+        ctx.count("blocked_logged", len(new))
     if cyc.refusals:
         ctx.count("entries_blocked", len(cyc.refusals))
     rt.blocked_active = standing

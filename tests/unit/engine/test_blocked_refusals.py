@@ -11,7 +11,6 @@ from src.engine.config import StrategyV1Config
 from src.engine.cycle import CycleContext
 from src.engine.displacement import Held, Offer, explain_declines, plan_displacements
 from src.engine.step_state import V1Cycle, V1Runtime, drop_refusal, flush_refusals, note_refusal
-from src.engine.trade_logs import BlockedLine
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 CFG = StrategyV1Config()
@@ -22,7 +21,7 @@ def _ctx(home, cycle: int) -> CycleContext:
 
 
 def _refuse(cyc: V1Cycle, symbol: str, reason: str, cycle: int) -> None:
-    note_refusal(cyc, BlockedLine(symbol=symbol, reason=reason, score=3.0, cycle=cycle))
+    note_refusal(cyc, symbol, reason, score=3.0)
 
 
 def _lines(home) -> list[tuple[str, str, int]]:
