@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from src.core.events import emit
 from src.core.jsonio import atomic_write_json, atomic_write_text, dumps, tail_jsonl
 from src.core.paths import Paths
+from src.core.state import inspect_state
 from src.telemetry import charts
 from src.telemetry.bundle import COMPUTED, MANIFEST, log_inputs, report_name, state_inputs
 from src.telemetry.distributions import ScoreCurvesBuilder, read_regime_state
+from src.telemetry.models import LiveVsShadowPnl, ShadowVsLiveParity
 from src.telemetry.readers import DayWindow, ReadStats, parse_shadow_decision, parse_trade, parse_v1_entry, stream
 from src.telemetry.signals import SignalBuilder
 
@@ -88,23 +88,17 @@ def _scores(day: str, paths: Paths, window: DayWindow) -> ScoreCurvesBuilder:
 
 def _telemetry_headline(paths: Paths, day: str) -> list[str]:
     comp = paths.telemetry_day(day) / COMPUTED
-    try:
-        par = orjson.loads((comp / "shadow_vs_live_parity.json").read_bytes())
-        pnl = orjson.loads((comp / "live_vs_shadow_pnl.json").read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+    par = inspect_state(comp / "shadow_vs_live_parity.json", ShadowVsLiveParity).value
+    pnl = inspect_state(comp / "live_vs_shadow_pnl.json", LiveVsShadowPnl).value
+    if par is None or pnl is None:
         return ["- telemetry bundle for this day is missing or unreadable: run scripts/run_full_telemetry_extract.py"]
     out = []
-    for w, b in (pnl.get("windows") or {}).items():
-        d = (b or {}).get("delta") or {}
-        out.append(f"- {w}: live {b.get('live', {}).get('pnl_usd')} USD vs shadow {b.get('shadow', {}).get('pnl_usd')} "
-                   f"USD (delta {d.get('pnl_usd')})")
-    notes = par.get("notes") or {}
-    if notes.get("parity_available"):
-        am = par.get("aggregate_metrics") or {}
-        counts = (par.get("entry_parity") or {}).get("classification_counts") or {}
-        out.append(f"- entry parity: match rate {am.get('match_rate')}, {counts}")
+    for w, b in (("24h", pnl.windows.w24h), ("48h", pnl.windows.w48h), ("5d", pnl.windows.w5d)):
+        out.append(f"- {w}: live {b.live.pnl_usd} USD vs shadow {b.shadow.pnl_usd} USD (delta {b.delta.pnl_usd})")
+    if par.notes.parity_available:
+        out.append(f"- entry parity: match rate {par.aggregate_metrics.match_rate}, {par.entry_parity.classification_counts}")
     else:
-        out.append(f"- {notes.get('reason') or 'parity unavailable'}")
+        out.append(f"- {par.notes.reason or 'parity unavailable'}")
     return out
 
 
