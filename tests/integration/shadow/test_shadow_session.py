@@ -151,19 +151,7 @@ def test_session_leaves_complete_exit_attribution_and_day_reports(sessions) -> N
     for a in attribution:
         assert set(ATTRIBUTION_KEYS) <= set(a)
         # price, P&L, timing, regime and sector are all known in a simulated session
-        for k in (
-            "pnl",
-            "pnl_pct",
-            "entry_price",
-            "exit_price",
-            "qty",
-            "time_in_trade_minutes",
-            "entry_regime",
-            "exit_regime",
-            "entry_sector_profile",
-            "exit_sector_profile",
-            "v2_exit_score",
-        ):
+        for k in (k for k in ATTRIBUTION_KEYS if k != "v2_exit_components"):
             assert a[k] is not None, (k, a)
     day = SESSION_START.date().isoformat()
     assert run_exit_intel_pnl(day, paths, Settings(), {})["ok"]
